@@ -1,0 +1,20 @@
+"""Array modules: NumPy on the CPU (CuPy on a GPU comes later), and kernels they lack.
+
+Ops are written against ``xp``, the array module of their inputs, never against
+``numpy`` directly.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from ember.backend.kernels import erf
+
+__all__ = ["erf", "get_xp", "numpy_module"]
+
+numpy_module = numpy
+
+
+def get_xp(array: object) -> object:
+    """The array module that owns ``array`` (only NumPy for now)."""
+    return numpy

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the linalg family."""
+
+__all__: list[str] = []
