@@ -190,8 +190,11 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
             leaves[id(out)] = out
             _accumulate(leaf_grads, id(out), g)
     captured: dict[int, Tensor] = {}
-    prev_mode = STATE.grad_enabled
+    prev_mode, anomaly = STATE.grad_enabled, STATE.anomaly
     STATE.grad_enabled = create_graph
+    # VJPs are checked as a whole below, so that a NaN is blamed on the op whose
+    # backward made it, not on a multiplication inside that backward.
+    STATE.anomaly = False
     try:
         for node in _topological_order(roots):
             g = node_grads.pop(id(node), None)
@@ -204,7 +207,7 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
                         g = replaced
             if capture is not None and id(node) in capture:
                 captured[id(node)] = g
-            grads = _call_vjp(node, g, retain_graph)
+            grads = _call_vjp(node, g, retain_graph, anomaly)
             for edge, gi in zip(node.edges, grads):
                 if gi is None or edge is None:
                     continue
@@ -214,7 +217,7 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
                     leaves[id(edge)] = edge
                     _accumulate(leaf_grads, id(edge), gi)
     finally:
-        STATE.grad_enabled = prev_mode
+        STATE.grad_enabled, STATE.anomaly = prev_mode, anomaly
     for key, g in leaf_grads.items():
         leaf = leaves[key]
         if leaf._hooks:
@@ -242,7 +245,8 @@ def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
         numpy.add(leaf.grad.data, g.data, out=leaf.grad.data)
 
 
-def _call_vjp(node: Node, g: Tensor, retain_graph: bool) -> Sequence[Tensor | None]:
+def _call_vjp(node: Node, g: Tensor, retain_graph: bool,
+              anomaly: bool) -> Sequence[Tensor | None]:
     inputs = node.inputs
     if inputs is None:
         raise GraphError(f"{node.name}: {_FREED}")
@@ -262,7 +266,7 @@ def _call_vjp(node: Node, g: Tensor, retain_graph: bool) -> Sequence[Tensor | No
         if gi is not None and gi.shape != t.shape:
             raise ShapeError(f"{node.name}: the VJP returned a gradient of shape {gi.shape} "
                              f"for an input of shape {t.shape}")
-        if STATE.anomaly and gi is not None:
+        if anomaly and gi is not None:
             _check_finite(node.name, gi.data, "backward",
                           node.trace or "unknown; enable detect_anomaly() before the forward")
     if not retain_graph:

@@ -1,0 +1,65 @@
+"""Rooms import only from rooms below them (DESIGN.md: lower rooms never import higher)."""
+
+import ast
+import pathlib
+
+import pytest
+
+PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "ember"
+
+# Lower number = lower room. A module may import only from rooms of lower or
+# equal rank (equal: within its own room).
+RANK = {
+    "errors": 0, "dtypes": 0, "backend": 0,
+    "tensor": 1, "random": 1,
+    "creation": 2,
+    "ops": 3,
+    "autograd": 4,
+    "testing": 5,
+    "cli": 9, "__init__": 9,
+}
+
+
+def _room(module_path: pathlib.Path) -> str:
+    rel = module_path.relative_to(PACKAGE)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imported_rooms(tree: ast.AST) -> set[str]:
+    rooms = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ember"):
+            parts = node.module.split(".")
+            if len(parts) > 1:
+                rooms.add(parts[1])
+            else:
+                rooms.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "ember" and len(parts) > 1:
+                    rooms.add(parts[1])
+    return rooms
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_go_downward(path):
+    room = _room(path)
+    assert room in RANK, f"{room} has no rank in the layering table"
+    tree = ast.parse(path.read_text())
+    for other in _imported_rooms(tree):
+        assert other in RANK, f"{path.name} imports unknown room {other}"
+        assert RANK[other] <= RANK[room], f"{room} (rank {RANK[room]}) imports {other}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_function_level_imports(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                assert not isinstance(inner, (ast.Import, ast.ImportFrom)), (
+                    f"{path.name}:{inner.lineno} imports inside {node.name}()")
