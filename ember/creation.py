@@ -53,16 +53,21 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
     >>> ember.tensor([[1, 2], [3, 4]]).dtype, ember.tensor([1.5]).dtype
     (ember.int64, ember.float32)
     """
-    array = _infer(data)
-    if dtype is not None:
-        array = array.astype(dtypes.to_dtype(dtype).np)
-    return _finish(numpy.array(array, copy=True), requires_grad)
+    if dtype is not None and not isinstance(data, Tensor):
+        # Straight to the requested dtype: going through float32 first would round.
+        array = numpy.array(data, dtype=dtypes.to_dtype(dtype).np)
+    else:
+        array = _infer(data)
+        array = numpy.array(array, dtype=None if dtype is None else dtypes.to_dtype(dtype).np)
+    return _finish(array, requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """A tensor sharing memory with ``data`` when it already is an array of that dtype."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype is dtypes.to_dtype(dtype)):
         return data
+    if dtype is not None and not isinstance(data, (Tensor, numpy.ndarray)):
+        return Tensor(numpy.asarray(data, dtype=dtypes.to_dtype(dtype).np))
     array = _infer(data)
     if dtype is not None:
         array = array.astype(dtypes.to_dtype(dtype).np, copy=False)

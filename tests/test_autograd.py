@@ -182,7 +182,7 @@ def test_value_and_grad_and_grad_transforms():
     value, g = ember.value_and_grad(loss)(w, x)
     assert value.item() == 73.0 and g.tolist() == [18.0, 64.0]
     gw, gx = ember.grad(loss, argnums=(0, 1))(w, x)
-    assert gx.tolist() == [6.0, 16.0]
+    assert gw.tolist() == [18.0, 64.0] and gx.tolist() == [6.0, 32.0]
     g, aux = ember.grad(lambda w: (loss(w, x), "aux"), has_aux=True)(w)
     assert aux == "aux" and g.tolist() == [18.0, 64.0]
     assert not w.requires_grad  # the caller's tensors are untouched

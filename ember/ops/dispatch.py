@@ -107,8 +107,14 @@ def check_dtype(cond: bool, message: str, *args: object) -> None:
 
 
 def op_error(op: str, message: str, cls: type = ShapeError) -> Exception:
-    """An error for the user: the op, what is wrong, and the caller's ``file:line``."""
-    return cls(f"{op}: {message} (called from {caller()})")
+    """An error for the user: the op, what is wrong, and the caller's ``file:line``.
+
+    The error hides any exception being handled when it is raised: the user
+    needs this message, not the NumPy traceback behind it.
+    """
+    error = cls(f"{op}: {message} (called from {caller()})")
+    error.__suppress_context__ = True
+    return error
 
 
 class Node:

@@ -146,6 +146,10 @@ def _binary(name: str, forward: Callable, vjp: Callable | None, rule: Callable,
     record = register(OpRecord(name, forward, vjp, rule))
 
     def op(input: Tensor | float, other: Tensor | float) -> Tensor:
+        # Fast path: two tensors of one dtype need no promotion.
+        if (not true_div and isinstance(input, Tensor) and isinstance(other, Tensor)
+                and input.data.dtype is other.data.dtype):
+            return apply(record, input, other)
         x, y = promote(name, input, other)
         if true_div and x.data.dtype.kind != "f":
             default = dtypes.get_default_dtype()

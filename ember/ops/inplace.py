@@ -34,20 +34,27 @@ def _recording(self: Tensor, others: tuple) -> bool:
                                      for o in others)
 
 
-def inplace(name: str, self: Tensor, compute: Callable[[], Tensor], *others: Any) -> Tensor:
-    """Run ``compute()`` (out of place) and store its result in ``self``."""
+def inplace(name: str, self: Tensor, compute: Callable[[Tensor], Tensor], *others: Any) -> Tensor:
+    """Store ``compute(self)``, computed out of place, in ``self``.
+
+    ``compute`` gets the tensor to read from as its argument: when recording, it
+    is an alias holding ``self``'s current value and node, so the graph keeps
+    the old value while ``self`` moves on to the new one.
+    """
     recording = _recording(self, others)
     if recording and self._node is None and self.requires_grad:
         raise GraphError(f"{name}: a leaf tensor that requires grad is being used in an "
                          "in-place operation; wrap it in ember.no_grad() (as optimizers "
                          f"do) or use the out-of-place form (called from {caller()})")
     if recording:
-        result = compute()
+        alias = Tensor(self.data, self.requires_grad, self._node)
+        alias._version = self._version
+        result = compute(alias)
     else:
         prev = STATE.grad_enabled
         STATE.grad_enabled = False
         try:
-            result = compute()
+            result = compute(self)
         finally:
             STATE.grad_enabled = prev
     if result.shape != self.shape:
@@ -72,33 +79,33 @@ def inplace(name: str, self: Tensor, compute: Callable[[], Tensor], *others: Any
 
 def _add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """In-place ``self += alpha * other``."""
-    return inplace("add_", self, lambda: ew.add(self, other, alpha=alpha), other)
+    return inplace("add_", self, lambda t: ew.add(t, other, alpha=alpha), other)
 
 
 def _sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """In-place ``self -= alpha * other``."""
-    return inplace("sub_", self, lambda: ew.sub(self, other, alpha=alpha), other)
+    return inplace("sub_", self, lambda t: ew.sub(t, other, alpha=alpha), other)
 
 
 def _mul_(self: Tensor, other: Any) -> Tensor:
     """In-place ``self *= other``."""
-    return inplace("mul_", self, lambda: ew.mul(self, other), other)
+    return inplace("mul_", self, lambda t: ew.mul(t, other), other)
 
 
 def _div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """In-place ``self /= other``."""
-    return inplace("div_", self, lambda: ew.div(self, other, rounding_mode=rounding_mode),
+    return inplace("div_", self, lambda t: ew.div(t, other, rounding_mode=rounding_mode),
                    other)
 
 
 def _pow_(self: Tensor, exponent: Any) -> Tensor:
     """In-place ``self **= exponent``."""
-    return inplace("pow_", self, lambda: ew.pow(self, exponent), exponent)
+    return inplace("pow_", self, lambda t: ew.pow(t, exponent), exponent)
 
 
 def _clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """In-place ``clamp``."""
-    return inplace("clamp_", self, lambda: ew.clamp(self, min, max), min, max)
+    return inplace("clamp_", self, lambda t: ew.clamp(t, min, max), min, max)
 
 
 def _fill_(self: Tensor, value: Any) -> Tensor:
@@ -118,7 +125,7 @@ def _copy_(self: Tensor, src: Tensor) -> Tensor:
         raise op_error("copy_", f"expected a Tensor, got {type(src).__name__}", TypeError)
     # clone: when recording, the tensor must not end up sharing memory with src.
     return inplace("copy_", self,
-                   lambda: clone(broadcast_to(to_dtype(src, self.dtype), self.shape)), src)
+                   lambda t: clone(broadcast_to(to_dtype(src, t.dtype), t.shape)), src)
 
 
 _METHODS = {

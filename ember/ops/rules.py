@@ -28,34 +28,30 @@ def unary_float_rule(x: Tensor, **attrs: object) -> tuple:
     return x.shape, x.dtype
 
 
-def broadcast_binary_rule(*inputs: Tensor, **attrs: object) -> tuple:
+def broadcast_binary_rule(x: Tensor, y: Tensor, **attrs: object) -> tuple:
     """Inputs broadcast together; callers have already promoted them to one dtype."""
-    first = inputs[0]
-    for t in inputs[1:]:
-        check_dtype(t.data.dtype == first.data.dtype, "dtypes {} and {} differ",
-                    first.dtype, t.dtype)
-    shape = first.shape
-    for t in inputs[1:]:
-        if t.shape != shape:
-            shape = broadcast_shapes(shape, t.shape)
-    return shape, first.dtype
+    dtype = x.dtype
+    check_dtype(y.dtype is dtype, "dtypes {} and {} differ", dtype, y.dtype)
+    shape = x.shape
+    other = y.shape
+    return (shape if shape == other else broadcast_shapes(shape, other)), dtype
 
 
-def float_binary_rule(*inputs: Tensor, **attrs: object) -> tuple:
+def float_binary_rule(x: Tensor, y: Tensor, **attrs: object) -> tuple:
     """As ``broadcast_binary_rule``, for ops defined on floating types only."""
-    shape, dtype = broadcast_binary_rule(*inputs)
+    shape, dtype = broadcast_binary_rule(x, y)
     check_dtype(dtype.is_floating_point, "expected floating tensors, got {}", dtype)
     return shape, dtype
 
 
-def integral_binary_rule(*inputs: Tensor, **attrs: object) -> tuple:
+def integral_binary_rule(x: Tensor, y: Tensor, **attrs: object) -> tuple:
     """As ``broadcast_binary_rule``, for bitwise ops on integers and bools."""
-    shape, dtype = broadcast_binary_rule(*inputs)
+    shape, dtype = broadcast_binary_rule(x, y)
     check_dtype(not dtype.is_floating_point, "expected integer or bool tensors, got {}", dtype)
     return shape, dtype
 
 
-def comparison_rule(*inputs: Tensor, **attrs: object) -> tuple:
+def comparison_rule(x: Tensor, y: Tensor, **attrs: object) -> tuple:
     """Broadcast shape, bool dtype."""
-    shape, _ = broadcast_binary_rule(*inputs)
+    shape, _ = broadcast_binary_rule(x, y)
     return shape, dtypes.bool_
