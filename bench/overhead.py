@@ -36,16 +36,28 @@ def _setup(requires_grad: bool) -> dict[str, dict[str, Callable[[], object]]]:
     ex = ember.tensor(a, requires_grad=requires_grad)
     ey = ember.tensor(b, requires_grad=requires_grad)
     fns = {
-        "ember": {"add": lambda: ex + ey, "mul": lambda: ex * ey,
-                  "matmul": lambda: ex @ ey, "sum": lambda: ex.sum()},
-        "numpy": {"add": lambda: a + b, "mul": lambda: a * b,
-                  "matmul": lambda: a @ b, "sum": lambda: a.sum()},
+        "ember": {
+            "add": lambda: ex + ey,
+            "mul": lambda: ex * ey,
+            "matmul": lambda: ex @ ey,
+            "sum": lambda: ex.sum(),
+        },
+        "numpy": {
+            "add": lambda: a + b,
+            "mul": lambda: a * b,
+            "matmul": lambda: a @ b,
+            "sum": lambda: a.sum(),
+        },
     }
     if torch is not None:
         tx = torch.tensor(a, requires_grad=requires_grad)
         ty = torch.tensor(b, requires_grad=requires_grad)
-        fns["torch"] = {"add": lambda: tx + ty, "mul": lambda: tx * ty,
-                        "matmul": lambda: tx @ ty, "sum": lambda: tx.sum()}
+        fns["torch"] = {
+            "add": lambda: tx + ty,
+            "mul": lambda: tx * ty,
+            "matmul": lambda: tx @ ty,
+            "sum": lambda: tx.sum(),
+        }
     return fns
 
 
@@ -79,11 +91,11 @@ def run(rounds: int = 15, calls: int = 2000) -> list[dict]:
 def _table(rows: list[dict]) -> str:
     has_torch = "torch_us" in rows[0]
     head = "| op | requires_grad | ember us | numpy us |" + (
-        " torch us | ember/torch |" if has_torch else "")
+        " torch us | ember/torch |" if has_torch else ""
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        line = (f"| {r['op']} | {r['requires_grad']} | {r['ember_us']:.2f} | "
-                f"{r['numpy_us']:.2f} |")
+        line = f"| {r['op']} | {r['requires_grad']} | {r['ember_us']:.2f} | {r['numpy_us']:.2f} |"
         if has_torch:
             line += f" {r['torch_us']:.2f} | {r['ember_over_torch']:.2f} |"
         lines.append(line)
@@ -100,9 +112,14 @@ def main() -> None:
         torch.set_num_threads(1)
     rows = run(args.rounds, args.calls)
     print(_table(rows))
-    result = {"machine": platform.machine(), "python": platform.python_version(),
-              "numpy": np.__version__, "torch": getattr(torch, "__version__", None),
-              "ember": ember.__version__, "rows": rows}
+    result = {
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": getattr(torch, "__version__", None),
+        "ember": ember.__version__,
+        "rows": rows,
+    }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:

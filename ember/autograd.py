@@ -61,6 +61,7 @@ class set_grad_enabled:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with set_grad_enabled(mode):
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -79,6 +80,7 @@ class _GradMode:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with type(self)():
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -137,9 +139,11 @@ def set_detect_anomaly(mode: bool) -> None:
 
 
 # ------------------------------------------------------------------- backward
-_FREED = ("Trying to backward through the graph a second time (or to use values it saved "
-          "after they were freed). The graph is freed after backward() unless "
-          "retain_graph=True is passed to the first backward() or autograd.grad() call.")
+_FREED = (
+    "Trying to backward through the graph a second time (or to use values it saved "
+    "after they were freed). The graph is freed after backward() unless "
+    "retain_graph=True is passed to the first backward() or autograd.grad() call."
+)
 
 
 def _topological_order(roots: Iterable[Node]) -> list[Node]:
@@ -170,9 +174,13 @@ def _accumulate(buffers: dict, key: Any, value: Tensor) -> None:
     buffers[key] = value if previous is None else _add_op(previous, value)
 
 
-def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
-                  retain_graph: bool, create_graph: bool,
-                  capture: dict[int, int] | None) -> dict:
+def _run_backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[int, int] | None,
+) -> dict:
     """Propagate ``grad_outputs`` from ``outputs``; returns the leaf (or captured) grads.
 
     ``capture`` maps ``id`` of nodes or leaf tensors to the position of an input
@@ -182,7 +190,7 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
     leaf_grads: dict[int, Tensor] = {}
     leaves: dict[int, Tensor] = {}
     roots = []
-    for out, g in zip(outputs, grad_outputs):
+    for out, g in zip(outputs, grad_outputs, strict=True):
         if out._node is not None:
             roots.append(out._node)
             _accumulate(node_grads, id(out._node), g)
@@ -208,7 +216,7 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
             if capture is not None and id(node) in capture:
                 captured[id(node)] = g
             grads = _call_vjp(node, g, retain_graph, anomaly)
-            for edge, gi in zip(node.edges, grads):
+            for edge, gi in zip(node.edges, grads, strict=True):
                 if gi is None or edge is None:
                     continue
                 if type(edge) is Node:
@@ -245,61 +253,78 @@ def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
         numpy.add(leaf.grad.data, g.data, out=leaf.grad.data)
 
 
-def _call_vjp(node: Node, g: Tensor, retain_graph: bool,
-              anomaly: bool) -> Sequence[Tensor | None]:
+def _call_vjp(node: Node, g: Tensor, retain_graph: bool, anomaly: bool) -> Sequence[Tensor | None]:
     inputs = node.inputs
     if inputs is None:
         raise GraphError(f"{node.name}: {_FREED}")
-    for t, version in zip(inputs, node.versions):
+    for t, version in zip(inputs, node.versions, strict=True):
         if t._version != version:
             raise GraphError(
                 f"{node.name}: one of the tensors needed for gradient computation has been "
                 f"modified by an in-place operation: a tensor of shape {t.shape} is at "
                 f"version {t._version}, expected version {version}. Change the in-place "
-                "op (add_, mul_, ...) to its out-of-place form or clone() before it.")
+                "op (add_, mul_, ...) to its out-of-place form or clone() before it."
+            )
     if node.dirty:
-        raise GraphError(f"{node.name}: its output, needed for gradient computation, was "
-                         "modified by an in-place operation")
+        raise GraphError(
+            f"{node.name}: its output, needed for gradient computation, was "
+            "modified by an in-place operation"
+        )
     out = Tensor(node.out_data, True, node)
     grads = node.record.vjp(g, out, *inputs, **node.attrs)
-    for t, gi in zip(inputs, grads):
+    for t, gi in zip(inputs, grads, strict=True):
         if gi is not None and gi.shape != t.shape:
-            raise ShapeError(f"{node.name}: the VJP returned a gradient of shape {gi.shape} "
-                             f"for an input of shape {t.shape}")
+            raise ShapeError(
+                f"{node.name}: the VJP returned a gradient of shape {gi.shape} "
+                f"for an input of shape {t.shape}"
+            )
         if anomaly and gi is not None:
-            _check_finite(node.name, gi.data, "backward",
-                          node.trace or "unknown; enable detect_anomaly() before the forward")
+            _check_finite(
+                node.name,
+                gi.data,
+                "backward",
+                node.trace or "unknown; enable detect_anomaly() before the forward",
+            )
     if not retain_graph:
         node.inputs = None
         node.out_data = None
     return grads
 
 
-def _default_grads(op: str, outputs: Sequence[Tensor],
-                   grad_outputs: Sequence[Tensor | None] | None) -> list[Tensor]:
+def _default_grads(
+    op: str, outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor | None] | None
+) -> list[Tensor]:
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     result = []
-    for out, g in zip(outputs, grad_outputs):
+    for out, g in zip(outputs, grad_outputs, strict=True):
         if not out.requires_grad:
-            raise GraphError(f"{op}: element 0 of tensors does not require grad and does not "
-                             "have a grad_fn")
+            raise GraphError(
+                f"{op}: element 0 of tensors does not require grad and does not have a grad_fn"
+            )
         if g is None:
             if out.data.size != 1:
-                raise GraphError(f"{op}: grad can be implicitly created only for scalar "
-                                 f"outputs, got shape {out.shape}; pass a gradient")
+                raise GraphError(
+                    f"{op}: grad can be implicitly created only for scalar "
+                    f"outputs, got shape {out.shape}; pass a gradient"
+                )
             g = Tensor(numpy.ones_like(out.data))
         elif not isinstance(g, Tensor):
             g = Tensor(numpy.asarray(g, dtype=out.data.dtype))
         if g.shape != out.shape:
-            raise ShapeError(f"{op}: gradient of shape {g.shape} does not match the output "
-                             f"shape {out.shape}")
+            raise ShapeError(
+                f"{op}: gradient of shape {g.shape} does not match the output shape {out.shape}"
+            )
         result.append(g)
     return result
 
 
-def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
-             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on.
 
     Args:
@@ -322,9 +347,14 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     _run_backward(tensors, grads, retain_graph, create_graph, None)
 
 
-def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
-         grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
 
     Args:
@@ -362,9 +392,11 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     for t in inputs:
         g = captured.get(id(t._node if t._node is not None else t))
         if g is None and not allow_unused:
-            raise GraphError("grad: one of the differentiated tensors appears not to have "
-                             "been used in the graph; pass allow_unused=True if this is "
-                             "intended")
+            raise GraphError(
+                "grad: one of the differentiated tensors appears not to have "
+                "been used in the graph; pass allow_unused=True if this is "
+                "intended"
+            )
         if g is not None and not create_graph:
             g = Tensor(g.data)
         result.append(g)
@@ -379,8 +411,9 @@ def _as_input(value: Any) -> Tensor:
     return Tensor(data, True)
 
 
-def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable:
+def value_and_grad(
+    fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
     """A function returning ``(fun(*args), gradient of fun w.r.t. args[argnums])``.
 
     ``fun`` must return a scalar tensor (or ``(scalar, aux)`` with ``has_aux``).
@@ -402,19 +435,25 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
             result = fun(*args, **kwargs)
         value, aux = result if has_aux else (result, None)
         if not isinstance(value, Tensor) or value.data.size != 1:
-            raise ShapeError("value_and_grad: the function must return a scalar tensor, got "
-                             f"{getattr(value, 'shape', type(value).__name__)}")
+            raise ShapeError(
+                "value_and_grad: the function must return a scalar tensor, got "
+                f"{getattr(value, 'shape', type(value).__name__)}"
+            )
         grads = grad(value, [args[i] for i in positions], allow_unused=True)
-        grads = tuple(g if g is not None else Tensor(numpy.zeros_like(args[i].data))
-                      for g, i in zip(grads, positions))
+        grads = tuple(
+            g if g is not None else Tensor(numpy.zeros_like(args[i].data))
+            for g, i in zip(grads, positions, strict=True)
+        )
         value = Tensor(value.data)
         g = grads if many else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
+
     return wrapped
 
 
-def grad_transform(fun: Callable, argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable:
+def grad_transform(
+    fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
     """JAX's ``grad``: a function returning the gradient of scalar-valued ``fun``.
 
     Exposed as ``ember.grad``.
@@ -429,12 +468,14 @@ def grad_transform(fun: Callable, argnums: int | Sequence[int] = 0,
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         result, g = inner(*args, **kwargs)
         return (g, result[1]) if has_aux else g
+
     return wrapped
 
 
 # ------------------------------------------------------------ tensor methods
-def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
-                     create_graph: bool = False) -> None:
+def _tensor_backward(
+    self: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
     """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
     backward(self, gradient, retain_graph, create_graph)
 
@@ -446,8 +487,9 @@ def _register_hook(self: Tensor, hook: Callable) -> Callable:
         A handle whose ``remove()`` unregisters the hook.
     """
     if not self.requires_grad:
-        raise GraphError("register_hook: cannot register a hook on a tensor that doesn't "
-                         "require gradient")
+        raise GraphError(
+            "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+        )
     if self._node is not None:
         if self._node.hooks is None:
             self._node.hooks = []

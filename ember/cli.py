@@ -41,8 +41,11 @@ def demo(steps: int = 300, hidden: int = 64, lr: float = 1.0, out: object = sys.
     w2 = (ember.randn(hidden, 3) * 0.1).requires_grad_()
     b2 = ember.zeros(3, requires_grad=True)
     params = [w1, b1, w2, b2]
-    print(f"ember {ember.__version__}: 2-{hidden}-3 tanh network, 3 spirals, "
-          f"{len(y_np)} points, SGD lr={lr}", file=out)
+    print(
+        f"ember {ember.__version__}: 2-{hidden}-3 tanh network, 3 spirals, "
+        f"{len(y_np)} points, SGD lr={lr}",
+        file=out,
+    )
     for step in range(steps + 1):
         logits = ember.tanh(x @ w1 + b1) @ w2 + b2
         log_probs = ember.log_softmax(logits, dim=1)

@@ -14,16 +14,36 @@ from ember.random import default_generator
 from ember.tensor import Tensor
 
 __all__ = [
-    "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
-    "linspace", "normal", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
+    "arange",
+    "as_tensor",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "normal",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "tensor",
+    "zeros",
+    "zeros_like",
 ]
 
 
 def _finish(data: numpy.ndarray, requires_grad: bool) -> Tensor:
     if requires_grad and data.dtype.kind != "f":
-        raise TypeError(f"only floating tensors can require gradients, got "
-                        f"{dtypes.FROM_NP[data.dtype]} (called from {caller()})")
+        raise TypeError(
+            f"only floating tensors can require gradients, got "
+            f"{dtypes.FROM_NP[data.dtype]} (called from {caller()})"
+        )
     return Tensor(data, requires_grad)
 
 
@@ -38,13 +58,13 @@ def _infer(data: Any) -> numpy.ndarray:
         elif array.dtype.kind in "iu":
             array = array.astype(numpy.int64)
     if array.dtype not in dtypes.FROM_NP:
-        raise TypeError(f"cannot make a tensor from data of type {array.dtype} (called from "
-                        f"{caller()})")
+        raise TypeError(
+            f"cannot make a tensor from data of type {array.dtype} (called from {caller()})"
+        )
     return array
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (lists, numbers, arrays or tensors).
 
     Python floats become the default dtype (float32), Python ints int64.
@@ -93,8 +113,9 @@ def _shape(size: tuple) -> tuple[int, ...]:
         size = tuple(size[0])
     for n in size:
         if not isinstance(n, (int, numpy.integer)) or n < 0:
-            raise ShapeError(f"sizes must be non-negative integers, got {size} "
-                             f"(called from {caller()})")
+            raise ShapeError(
+                f"sizes must be non-negative integers, got {size} (called from {caller()})"
+            )
     return tuple(int(n) for n in size)
 
 
@@ -102,8 +123,7 @@ def _float(dtype: Any) -> numpy.dtype:
     return (dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)).np
 
 
-def zeros(*size: int, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def zeros(*size: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size`` (default dtype float32).
 
     >>> import ember
@@ -113,14 +133,12 @@ def zeros(*size: int, dtype: Any = None, device: Any = None,
     return _finish(numpy.zeros(_shape(size), _float(dtype)), requires_grad)
 
 
-def ones(*size: int, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def ones(*size: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size``."""
     return _finish(numpy.ones(_shape(size), _float(dtype)), requires_grad)
 
 
-def empty(*size: int, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def empty(*size: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size``."""
     return _finish(numpy.empty(_shape(size), _float(dtype)), requires_grad)
 
@@ -135,16 +153,23 @@ def _fill_dtype(fill_value: Any, dtype: Any) -> numpy.dtype:
     return dtypes.get_default_dtype().np
 
 
-def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    size: Sequence[int],
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value.
 
     >>> import ember
     >>> ember.full((2,), 7).tolist(), ember.full((1,), 0.5).dtype
     ([7, 7], ember.float32)
     """
-    return _finish(numpy.full(_shape((size,)), fill_value, _fill_dtype(fill_value, dtype)),
-                   requires_grad)
+    return _finish(
+        numpy.full(_shape((size,)), fill_value, _fill_dtype(fill_value, dtype)), requires_grad
+    )
 
 
 def _like(input: Tensor, dtype: Any) -> tuple[tuple[int, ...], numpy.dtype]:
@@ -166,15 +191,23 @@ def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False)
     return _finish(numpy.empty(*_like(input, dtype)), requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     """``fill_value`` with the shape (and dtype) of ``input``."""
     shape, np_dtype = _like(input, dtype)
     return _finish(numpy.full(shape, fill_value, np_dtype), requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
-           device: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer args.
 
     >>> import ember
@@ -192,12 +225,23 @@ def arange(start: float, end: float | None = None, step: float = 1, *, dtype: An
         np_dtype = dtypes.to_dtype(dtype).np
     count = max(0, math.ceil((end - start) / step))
     values = start + step * numpy.arange(count, dtype=numpy.float64)
-    return _finish(values.astype(np_dtype) if np_dtype.kind == "f"
-                   else numpy.arange(start, end, step).astype(np_dtype), requires_grad)
+    return _finish(
+        values.astype(np_dtype)
+        if np_dtype.kind == "f"
+        else numpy.arange(start, end, step).astype(np_dtype),
+        requires_grad,
+    )
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     >>> import ember
@@ -207,24 +251,28 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     return _finish(numpy.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """The ``n x m`` identity matrix."""
     return _finish(numpy.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size: int, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(*size: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples from ``[0, 1)`` from the seeded generator."""
-    return _finish(default_generator.rng.random(_shape(size)).astype(_float(dtype)),
-                   requires_grad)
+    return _finish(default_generator.rng.random(_shape(size)).astype(_float(dtype)), requires_grad)
 
 
-def randn(*size: int, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(*size: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the seeded generator."""
-    return _finish(default_generator.rng.standard_normal(_shape(size)).astype(_float(dtype)),
-                   requires_grad)
+    return _finish(
+        default_generator.rng.standard_normal(_shape(size)).astype(_float(dtype)), requires_grad
+    )
 
 
 def rand_like(input: Tensor, *, dtype: Any = None) -> Tensor:
@@ -237,8 +285,14 @@ def randn_like(input: Tensor, *, dtype: Any = None) -> Tensor:
     return randn(*input.shape, dtype=dtype or input.dtype)
 
 
-def randint(low: int, high: int | None = None, size: Sequence[int] = (), *,
-            dtype: Any = None, device: Any = None) -> Tensor:
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Sequence[int] = (),
+    *,
+    dtype: Any = None,
+    device: Any = None,
+) -> Tensor:
     """Integers uniform in ``[low, high)``; ``randint(high, size)`` starts at 0.
 
     >>> import ember
@@ -248,8 +302,9 @@ def randint(low: int, high: int | None = None, size: Sequence[int] = (), *,
     if high is None or isinstance(high, (tuple, list)):
         low, high, size = 0, low, high if high is not None else size
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low}) "
-                         f"(called from {caller()})")
+        raise ValueError(
+            f"randint: high ({high}) must be greater than low ({low}) (called from {caller()})"
+        )
     np_dtype = numpy.int64 if dtype is None else dtypes.to_dtype(dtype).np
     return Tensor(default_generator.rng.integers(low, high, _shape((size,))).astype(np_dtype))
 
@@ -260,8 +315,13 @@ def randperm(n: int, *, dtype: Any = None, device: Any = None) -> Tensor:
     return Tensor(default_generator.rng.permutation(n).astype(np_dtype))
 
 
-def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0,
-           size: Sequence[int] | None = None, *, dtype: Any = None) -> Tensor:
+def normal(
+    mean: float | Tensor = 0.0,
+    std: float | Tensor = 1.0,
+    size: Sequence[int] | None = None,
+    *,
+    dtype: Any = None,
+) -> Tensor:
     """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers."""
     m = mean.data if isinstance(mean, Tensor) else mean
     s = std.data if isinstance(std, Tensor) else std
@@ -270,6 +330,6 @@ def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0,
     if numpy.any(numpy.asarray(s) < 0):
         raise ValueError(f"normal: std must be >= 0 (called from {caller()})")
     ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    np_dtype = (ref.data.dtype if ref is not None and dtype is None else _float(dtype))
+    np_dtype = ref.data.dtype if ref is not None and dtype is None else _float(dtype)
     samples = default_generator.rng.normal(m, s, _shape((tuple(size),)))
     return Tensor(numpy.asarray(samples).astype(np_dtype))

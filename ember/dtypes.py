@@ -68,8 +68,7 @@ float64 = DType("float64", np.float64, _FLOAT)
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 FROM_NP: dict[np.dtype, DType] = {d.np: d for d in ALL_DTYPES}
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
-_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
-                 "int": int32})
+_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64, "int": int32})
 
 _state = {"default": float32}
 
@@ -120,8 +119,9 @@ def to_dtype(dtype: object) -> DType:
     try:
         return FROM_NP[np.dtype(dtype)]
     except (TypeError, KeyError):
-        raise TypeError(f"unsupported dtype {dtype!r}; Ember supports "
-                        f"{', '.join(d.name for d in ALL_DTYPES)}") from None
+        raise TypeError(
+            f"unsupported dtype {dtype!r}; Ember supports {', '.join(d.name for d in ALL_DTYPES)}"
+        ) from None
 
 
 # Promotion lattice between two dtypes of any categories (PyTorch's table).
@@ -138,11 +138,10 @@ def promote_types(a: DType, b: DType) -> DType:
         return a
     if a.category != b.category:
         return a if a.category > b.category else b
-    if a.category == _INT:
-        # uint8 with a signed type needs the next signed size up.
-        if uint8 in (a, b):
-            other = b if a is uint8 else a
-            return int16 if other is int8 else other
+    if a.category == _INT and uint8 in (a, b):
+        # uint8 with a signed type needs a signed type that holds 0..255.
+        other = b if a is uint8 else a
+        return int16 if other is int8 else other
     return a if _ORDER[a] > _ORDER[b] else b
 
 

@@ -142,8 +142,10 @@ class Tensor:
             GraphError: if the tensor requires grad (call ``detach()`` first).
         """
         if self.requires_grad:
-            raise GraphError("numpy(): can't call numpy() on a tensor that requires grad; "
-                             "use tensor.detach().numpy() instead")
+            raise GraphError(
+                "numpy(): can't call numpy() on a tensor that requires grad; "
+                "use tensor.detach().numpy() instead"
+            )
         return self.data
 
     def item(self) -> float | int | bool:
@@ -153,8 +155,10 @@ class Tensor:
             ShapeError: if the tensor has more than one element.
         """
         if self.data.size != 1:
-            raise ShapeError(f"item(): a tensor with {self.data.size} elements cannot be "
-                             "converted to a Python scalar")
+            raise ShapeError(
+                f"item(): a tensor with {self.data.size} elements cannot be "
+                "converted to a Python scalar"
+            )
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -178,17 +182,21 @@ class Tensor:
             GraphError: when called on a non-leaf, or to require grad on integers.
         """
         if self._node is not None:
-            raise GraphError("requires_grad_(): you can only change requires_grad of leaf "
-                             "tensors; use detach() to get a leaf")
+            raise GraphError(
+                "requires_grad_(): you can only change requires_grad of leaf "
+                "tensors; use detach() to get a leaf"
+            )
         if requires_grad and self.data.dtype.kind != "f":
-            raise DTypeError(f"requires_grad_(): only floating tensors can require "
-                             f"gradients, got {self.dtype}")
+            raise DTypeError(
+                f"requires_grad_(): only floating tensors can require gradients, got {self.dtype}"
+            )
         self.requires_grad = requires_grad
         return self
 
     def __repr__(self) -> str:
-        body = numpy.array2string(self.data, separator=", ", prefix="tensor(",
-                                  threshold=1000, edgeitems=3)
+        body = numpy.array2string(
+            self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
+        )
         extras = []
         default_float = dtypes.get_default_dtype()
         dtype = self.dtype
@@ -212,8 +220,10 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise ShapeError(f"bool(): the truth value of a tensor with {self.data.size} "
-                             "elements is ambiguous; use .any() or .all()")
+            raise ShapeError(
+                f"bool(): the truth value of a tensor with {self.data.size} "
+                "elements is ambiguous; use .any() or .all()"
+            )
         return bool(self.data)
 
     def __float__(self) -> float:
@@ -224,8 +234,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.data.dtype.kind not in "iub" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted "
-                            "to an index")
+            raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
@@ -239,6 +248,8 @@ def _wrap_dim(op: str, dim: int, ndim: int) -> int:
     """Turn a possibly negative ``dim`` into an index in ``range(ndim)``."""
     size = max(ndim, 1)
     if not -size <= dim < size:
-        raise ShapeError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimensions "
-                         f"(expected to be in [{-size}, {size - 1}])")
+        raise ShapeError(
+            f"{op}: dim {dim} is out of range for a tensor of {ndim} dimensions "
+            f"(expected to be in [{-size}, {size - 1}])"
+        )
     return dim % size

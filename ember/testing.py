@@ -28,8 +28,15 @@ def _differentiable(inputs: Sequence[Any]) -> list[int]:
     return [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
 
 
-def gradcheck(fn: Callable, inputs: Sequence[Any], *, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, seed: int = 0) -> bool:
+def gradcheck(
+    fn: Callable,
+    inputs: Sequence[Any],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
     """Check the VJP of ``fn`` at ``inputs`` against central finite differences.
 
     For random cotangents ``v`` of every floating output, the analytic ``J^T v``
@@ -63,15 +70,22 @@ def gradcheck(fn: Callable, inputs: Sequence[Any], *, eps: float = 1e-6, atol: f
     live = [i for i, o in enumerate(outputs) if o.requires_grad]
     analytic = [numpy.zeros(inputs[i].shape) for i in wrt]
     if live:
-        grads = autograd_grad([outputs[i] for i in live], [inputs[i] for i in wrt],
-                              [Tensor(cotangents[i].astype(outputs[i].data.dtype))
-                               for i in live], allow_unused=True)
-        analytic = [numpy.zeros(inputs[i].shape) if g is None else g.data
-                    for g, i in zip(grads, wrt)]
+        grads = autograd_grad(
+            [outputs[i] for i in live],
+            [inputs[i] for i in wrt],
+            [Tensor(cotangents[i].astype(outputs[i].data.dtype)) for i in live],
+            allow_unused=True,
+        )
+        analytic = [
+            numpy.zeros(inputs[i].shape) if g is None else g.data
+            for g, i in zip(grads, wrt, strict=True)
+        ]
 
     def projected() -> float:
-        return sum(float(numpy.sum(o.data * v)) for o, v in
-                   zip(_outputs(fn(*inputs)), cotangents))
+        return sum(
+            float(numpy.sum(o.data * v))
+            for o, v in zip(_outputs(fn(*inputs)), cotangents, strict=True)
+        )
 
     for k, i in enumerate(wrt):
         data = inputs[i].data
@@ -86,17 +100,24 @@ def gradcheck(fn: Callable, inputs: Sequence[Any], *, eps: float = 1e-6, atol: f
             flat[j] = original
             numeric.reshape(-1)[j] = (plus - minus) / (2 * eps)
         if not numpy.allclose(analytic[k], numeric, rtol=rtol, atol=atol):
-            bad = numpy.unravel_index(numpy.argmax(numpy.abs(analytic[k] - numeric)),
-                                      numeric.shape)
+            bad = numpy.unravel_index(numpy.argmax(numpy.abs(analytic[k] - numeric)), numeric.shape)
             raise GradcheckError(
                 f"gradcheck: gradient of input {i} (shape {data.shape}) disagrees with "
                 f"finite differences at index {tuple(int(b) for b in bad)}: analytic "
-                f"{analytic[k][bad]!r}, numeric {numeric[bad]!r}")
+                f"{analytic[k][bad]!r}, numeric {numeric[bad]!r}"
+            )
     return True
 
 
-def gradgradcheck(fn: Callable, inputs: Sequence[Any], *, eps: float = 1e-6,
-                  atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
+def gradgradcheck(
+    fn: Callable,
+    inputs: Sequence[Any],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
     """Check second derivatives: ``gradcheck`` of the VJP of ``fn`` (``create_graph=True``).
 
     The checked function maps (inputs, cotangents) to the input gradients, so the
@@ -118,8 +139,13 @@ def gradgradcheck(fn: Callable, inputs: Sequence[Any], *, eps: float = 1e-6,
         primals, vs = list(args[:n]), args[n:]
         outs = _outputs(fn(*primals))
         live = [i for i, o in enumerate(outs) if o.requires_grad]
-        grads = autograd_grad([outs[i] for i in live], [primals[i] for i in wrt],
-                              [vs[i] for i in live], create_graph=True, allow_unused=True)
+        grads = autograd_grad(
+            [outs[i] for i in live],
+            [primals[i] for i in wrt],
+            [vs[i] for i in live],
+            create_graph=True,
+            allow_unused=True,
+        )
         return tuple(g for g in grads if g is not None and g.requires_grad)
 
     return gradcheck(vjp, [*inputs, *cotangents], eps=eps, atol=atol, rtol=rtol, seed=seed)

@@ -12,21 +12,26 @@ from ember.dtypes import ALL_DTYPES
 _TORCH = {d: getattr(torch, d.name) for d in ALL_DTYPES}
 
 
-@pytest.mark.parametrize("a, b", list(itertools.product(ALL_DTYPES, repeat=2)),
-                         ids=lambda d: d.name)
+@pytest.mark.parametrize(
+    "a, b", list(itertools.product(ALL_DTYPES, repeat=2)), ids=lambda d: d.name
+)
 def test_promote_types_matches_torch(a, b):
     assert _TORCH[ember.promote_types(a, b)] == torch.promote_types(_TORCH[a], _TORCH[b])
 
 
 def _pair(dtype, ndim):
     shape = (2,) * ndim
-    return (ember.zeros(*shape, dtype=dtype) if dtype.is_floating_point
-            else ember.tensor(np.zeros(shape, dtype.np)),
-            torch.zeros(shape, dtype=_TORCH[dtype]))
+    return (
+        ember.zeros(*shape, dtype=dtype)
+        if dtype.is_floating_point
+        else ember.tensor(np.zeros(shape, dtype.np)),
+        torch.zeros(shape, dtype=_TORCH[dtype]),
+    )
 
 
-@pytest.mark.parametrize("a, b", list(itertools.product(ALL_DTYPES, repeat=2)),
-                         ids=lambda d: d.name)
+@pytest.mark.parametrize(
+    "a, b", list(itertools.product(ALL_DTYPES, repeat=2)), ids=lambda d: d.name
+)
 @pytest.mark.parametrize("ndims", [(1, 0), (0, 1), (0, 0)])
 def test_dimensioned_and_zero_dim_operands(a, b, ndims):
     ea, ta = _pair(a, ndims[0])

@@ -10,13 +10,17 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "ember"
 # Lower number = lower room. A module may import only from rooms of lower or
 # equal rank (equal: within its own room).
 RANK = {
-    "errors": 0, "dtypes": 0, "backend": 0,
-    "tensor": 1, "random": 1,
+    "errors": 0,
+    "dtypes": 0,
+    "backend": 0,
+    "tensor": 1,
+    "random": 1,
     "creation": 2,
     "ops": 3,
     "autograd": 4,
     "testing": 5,
-    "cli": 9, "__init__": 9,
+    "cli": 9,
+    "__init__": 9,
 }
 
 
@@ -62,4 +66,5 @@ def test_no_function_level_imports(path):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for inner in ast.walk(node):
                 assert not isinstance(inner, (ast.Import, ast.ImportFrom)), (
-                    f"{path.name}:{inner.lineno} imports inside {node.name}()")
+                    f"{path.name}:{inner.lineno} imports inside {node.name}()"
+                )

@@ -55,23 +55,26 @@ def test_repr_like_torch():
     assert "grad_fn=<MulBackward>" in repr(ember.ones(1, requires_grad=True) * 2)
 
 
-@pytest.mark.parametrize("make, expected", [
-    (lambda m: m.tensor([1, 2]), "int64"),
-    (lambda m: m.tensor([1.0, 2]), "float32"),
-    (lambda m: m.tensor([True]), "bool"),
-    (lambda m: m.zeros(2, 3), "float32"),
-    (lambda m: m.ones((2, 3), dtype=m.float64), "float64"),
-    (lambda m: m.full((2,), 7), "int64"),
-    (lambda m: m.full((2,), 7.0), "float32"),
-    (lambda m: m.arange(5), "int64"),
-    (lambda m: m.arange(0, 1, 0.25), "float32"),
-    (lambda m: m.linspace(0, 1, 5), "float32"),
-    (lambda m: m.eye(3), "float32"),
-    (lambda m: m.randint(0, 10, (3,)), "int64"),
-    (lambda m: m.randperm(5), "int64"),
-    (lambda m: m.rand(2, 2), "float32"),
-    (lambda m: m.randn(2, 2), "float32"),
-])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda m: m.tensor([1, 2]), "int64"),
+        (lambda m: m.tensor([1.0, 2]), "float32"),
+        (lambda m: m.tensor([True]), "bool"),
+        (lambda m: m.zeros(2, 3), "float32"),
+        (lambda m: m.ones((2, 3), dtype=m.float64), "float64"),
+        (lambda m: m.full((2,), 7), "int64"),
+        (lambda m: m.full((2,), 7.0), "float32"),
+        (lambda m: m.arange(5), "int64"),
+        (lambda m: m.arange(0, 1, 0.25), "float32"),
+        (lambda m: m.linspace(0, 1, 5), "float32"),
+        (lambda m: m.eye(3), "float32"),
+        (lambda m: m.randint(0, 10, (3,)), "int64"),
+        (lambda m: m.randperm(5), "int64"),
+        (lambda m: m.rand(2, 2), "float32"),
+        (lambda m: m.randn(2, 2), "float32"),
+    ],
+)
 def test_creation_dtypes_and_shapes_match_torch(make, expected):
     e, t = make(ember), make(torch)
     assert e.dtype.name == expected == str(t.dtype).replace("torch.", "")
@@ -79,15 +82,24 @@ def test_creation_dtypes_and_shapes_match_torch(make, expected):
 
 
 def test_deterministic_creation_values_match_torch():
-    for make in [lambda m: m.arange(0, 1, 0.25), lambda m: m.linspace(-1, 1, 7),
-                 lambda m: m.eye(3, 4), lambda m: m.arange(10, 2, -3)]:
+    for make in [
+        lambda m: m.arange(0, 1, 0.25),
+        lambda m: m.linspace(-1, 1, 7),
+        lambda m: m.eye(3, 4),
+        lambda m: m.arange(10, 2, -3),
+    ]:
         np.testing.assert_allclose(make(ember).numpy(), make(torch).numpy(), atol=1e-6)
 
 
 def test_like_functions_keep_shape_and_dtype():
     x = ember.zeros(2, 3, dtype=ember.float64)
-    for fn in (ember.zeros_like, ember.ones_like, ember.empty_like, ember.rand_like,
-               ember.randn_like):
+    for fn in (
+        ember.zeros_like,
+        ember.ones_like,
+        ember.empty_like,
+        ember.rand_like,
+        ember.randn_like,
+    ):
         y = fn(x)
         assert y.shape == (2, 3) and y.dtype is ember.float64
     assert ember.full_like(x, 4).tolist() == [[4.0] * 3] * 2
@@ -95,8 +107,14 @@ def test_like_functions_keep_shape_and_dtype():
 
 def test_manual_seed_reproduces_every_random_op():
     def draw():
-        return [ember.rand(3).tolist(), ember.randn(3).tolist(), ember.randint(0, 99, (3,))
-                .tolist(), ember.randperm(5).tolist(), ember.normal(0.0, 1.0, (3,)).tolist()]
+        return [
+            ember.rand(3).tolist(),
+            ember.randn(3).tolist(),
+            ember.randint(0, 99, (3,)).tolist(),
+            ember.randperm(5).tolist(),
+            ember.normal(0.0, 1.0, (3,)).tolist(),
+        ]
+
     ember.manual_seed(7)
     first = draw()
     ember.manual_seed(7)
@@ -151,13 +169,27 @@ def test_operators_match_torch():
     a = np.array([[1.5, -2.0], [3.0, 4.5]])
     b = np.array([2.0, -3.0])
     ea, eb, ta, tb = ember.tensor(a), ember.tensor(b), torch.tensor(a), torch.tensor(b)
-    for op in [lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y,
-               lambda x, y: x / y, lambda x, y: x // y, lambda x, y: x % y,
-               lambda x, y: abs(x) ** y, lambda x, y: -x, lambda x, y: 2 - x,
-               lambda x, y: 1 / x, lambda x, y: 2 ** y, lambda x, y: x < y,
-               lambda x, y: x >= y, lambda x, y: x == y, lambda x, y: x != y,
-               lambda x, y: (x > 0) & (y > 0), lambda x, y: (x > 0) | (y > 0),
-               lambda x, y: ~(x > 0), lambda x, y: (x > 0) ^ (y > 0)]:
+    for op in [
+        lambda x, y: x + y,
+        lambda x, y: x - y,
+        lambda x, y: x * y,
+        lambda x, y: x / y,
+        lambda x, y: x // y,
+        lambda x, y: x % y,
+        lambda x, y: abs(x) ** y,
+        lambda x, y: -x,
+        lambda x, y: 2 - x,
+        lambda x, y: 1 / x,
+        lambda x, y: 2**y,
+        lambda x, y: x < y,
+        lambda x, y: x >= y,
+        lambda x, y: x == y,
+        lambda x, y: x != y,
+        lambda x, y: (x > 0) & (y > 0),
+        lambda x, y: (x > 0) | (y > 0),
+        lambda x, y: ~(x > 0),
+        lambda x, y: (x > 0) ^ (y > 0),
+    ]:
         np.testing.assert_allclose(op(ea, eb).numpy(), op(ta, tb).numpy())
 
 

@@ -47,10 +47,16 @@ def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
         a = (1,) * (ndim - len(out)) + tuple(out)
         b = (1,) * (ndim - len(shape)) + tuple(shape)
         merged = []
-        for i, (m, n) in enumerate(zip(a, b)):
-            check(m == n or m == 1 or n == 1,
-                  "shapes {} and {} cannot be broadcast: size {} != {} at dimension {}",
-                  tuple(out), tuple(shape), m, n, i - ndim)
+        for i, (m, n) in enumerate(zip(a, b, strict=True)):
+            check(
+                m == n or m == 1 or n == 1,
+                "shapes {} and {} cannot be broadcast: size {} != {} at dimension {}",
+                tuple(out),
+                tuple(shape),
+                m,
+                n,
+                i - ndim,
+            )
             merged.append(n if m == 1 else m)
         out = tuple(merged)
     return tuple(out)
@@ -64,12 +70,14 @@ def _cast_vjp(g: Tensor, out: Tensor, x: Tensor, *, dtype: dtypes.DType) -> tupl
     return (to_dtype(g, x.dtype) if x.data.dtype.kind == "f" else None,)
 
 
-_cast = register(OpRecord(
-    name="to_dtype",
-    forward=lambda xp, x, *, dtype: x.astype(dtype.np),
-    vjp=_cast_vjp,
-    shape_rule=_cast_rule,
-))
+_cast = register(
+    OpRecord(
+        name="to_dtype",
+        forward=lambda xp, x, *, dtype: x.astype(dtype.np),
+        vjp=_cast_vjp,
+        shape_rule=_cast_rule,
+    )
+)
 
 
 def to_dtype(input: Tensor, dtype: Any) -> Tensor:
@@ -84,22 +92,34 @@ def to_dtype(input: Tensor, dtype: Any) -> Tensor:
 
 
 def _broadcast_rule(x: Tensor, *, shape: tuple[int, ...]) -> tuple:
-    check(len(shape) >= x.ndim,
-          "cannot broadcast a tensor of shape {} to the smaller rank shape {}", x.shape, shape)
+    check(
+        len(shape) >= x.ndim,
+        "cannot broadcast a tensor of shape {} to the smaller rank shape {}",
+        x.shape,
+        shape,
+    )
     lead = len(shape) - x.ndim
     for i, n in enumerate(x.shape):
-        check(n == shape[lead + i] or n == 1,
-              "cannot broadcast shape {} to {}: size {} at dimension {} is neither {} nor 1",
-              x.shape, shape, n, i, shape[lead + i])
+        check(
+            n == shape[lead + i] or n == 1,
+            "cannot broadcast shape {} to {}: size {} at dimension {} is neither {} nor 1",
+            x.shape,
+            shape,
+            n,
+            i,
+            shape[lead + i],
+        )
     return tuple(shape), x.dtype
 
 
-broadcast_to_record = register(OpRecord(
-    name="broadcast_to",
-    forward=lambda xp, x, *, shape: xp.broadcast_to(x, shape),
-    vjp=lambda g, out, x, *, shape: (sum_to(g, x.shape),),
-    shape_rule=_broadcast_rule,
-))
+broadcast_to_record = register(
+    OpRecord(
+        name="broadcast_to",
+        forward=lambda xp, x, *, shape: xp.broadcast_to(x, shape),
+        vjp=lambda g, out, x, *, shape: (sum_to(g, x.shape),),
+        shape_rule=_broadcast_rule,
+    )
+)
 
 
 def broadcast_to(input: Tensor, size: tuple[int, ...]) -> Tensor:
@@ -111,8 +131,7 @@ def broadcast_to(input: Tensor, size: tuple[int, ...]) -> Tensor:
     """
     size = tuple(size)
     lead = len(size) - input.ndim
-    size = tuple(input.shape[i - lead] if n == -1 and i >= lead else n
-                 for i, n in enumerate(size))
+    size = tuple(input.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(size))
     if size == input.shape:
         return input
     return apply(broadcast_to_record, input, shape=size)
@@ -121,17 +140,25 @@ def broadcast_to(input: Tensor, size: tuple[int, ...]) -> Tensor:
 def _sum_to_axes(in_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     lead = len(in_shape) - len(shape)
     return tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and in_shape[lead + i] != 1)
+        lead + i for i, n in enumerate(shape) if n == 1 and in_shape[lead + i] != 1
+    )
 
 
 def _sum_to_rule(x: Tensor, *, shape: tuple[int, ...]) -> tuple:
-    check(len(shape) <= x.ndim, "cannot sum shape {} down to the larger rank shape {}",
-          x.shape, shape)
+    check(
+        len(shape) <= x.ndim, "cannot sum shape {} down to the larger rank shape {}", x.shape, shape
+    )
     lead = x.ndim - len(shape)
     for i, n in enumerate(shape):
-        check(n == x.shape[lead + i] or n == 1,
-              "cannot sum shape {} to {}: size {} at dimension {} is neither {} nor 1",
-              x.shape, shape, n, i, x.shape[lead + i])
+        check(
+            n == x.shape[lead + i] or n == 1,
+            "cannot sum shape {} to {}: size {} at dimension {} is neither {} nor 1",
+            x.shape,
+            shape,
+            n,
+            i,
+            x.shape[lead + i],
+        )
     return tuple(shape), x.dtype
 
 
@@ -139,12 +166,14 @@ def _sum_to_forward(xp: Any, x: Any, *, shape: tuple[int, ...]) -> Any:
     return xp.sum(x, axis=_sum_to_axes(x.shape, shape)).reshape(shape)
 
 
-sum_to_record = register(OpRecord(
-    name="sum_to",
-    forward=_sum_to_forward,
-    vjp=lambda g, out, x, *, shape: (broadcast_to(g, x.shape),),
-    shape_rule=_sum_to_rule,
-))
+sum_to_record = register(
+    OpRecord(
+        name="sum_to",
+        forward=_sum_to_forward,
+        vjp=lambda g, out, x, *, shape: (broadcast_to(g, x.shape),),
+        shape_rule=_sum_to_rule,
+    )
+)
 
 
 def sum_to(input: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -167,12 +196,14 @@ def unbroadcast(g: Tensor | None, shape: tuple[int, ...]) -> Tensor | None:
     return apply(sum_to_record, g, shape=shape)
 
 
-_clone = register(OpRecord(
-    name="clone",
-    forward=lambda xp, x: x.copy(),
-    vjp=lambda g, out, x: (g,),
-    shape_rule=lambda x: (x.shape, x.dtype),
-))
+_clone = register(
+    OpRecord(
+        name="clone",
+        forward=lambda xp, x: x.copy(),
+        vjp=lambda g, out, x: (g,),
+        shape_rule=lambda x: (x.shape, x.dtype),
+    )
+)
 
 
 def clone(input: Tensor) -> Tensor:
@@ -207,12 +238,10 @@ def promote(op: str, *operands: Any) -> list[Tensor]:
         if isinstance(x, numpy.generic):
             x = x.item()
         elif not isinstance(x, (Tensor, *_SCALARS)):
-            raise op_error(op, f"expected tensors or numbers, got {type(x).__name__}",
-                           DTypeError)
+            raise op_error(op, f"expected tensors or numbers, got {type(x).__name__}", DTypeError)
         fixed.append(x)
     dtype = dtypes.result_type(*fixed)
-    return [to_dtype(x, dtype) if isinstance(x, Tensor) else scalar_like(x, dtype)
-            for x in fixed]
+    return [to_dtype(x, dtype) if isinstance(x, Tensor) else scalar_like(x, dtype) for x in fixed]
 
 
 def expand(input: Tensor, *sizes: int) -> Tensor:
@@ -239,7 +268,8 @@ def _to(self: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
 
 
 bind_methods(
-    to=_to, type=lambda self, dtype: to_dtype(self, dtype),
+    to=_to,
+    type=lambda self, dtype: to_dtype(self, dtype),
     type_as=lambda self, other: to_dtype(self, other.dtype),
     float=lambda self: to_dtype(self, dtypes.float32),
     double=lambda self: to_dtype(self, dtypes.float64),
@@ -247,8 +277,12 @@ bind_methods(
     long=lambda self: to_dtype(self, dtypes.int64),
     int=lambda self: to_dtype(self, dtypes.int32),
     bool=lambda self: to_dtype(self, dtypes.bool_),
-    clone=clone, contiguous=lambda self: self, broadcast_to=broadcast_to, expand=expand,
+    clone=clone,
+    contiguous=lambda self: self,
+    broadcast_to=broadcast_to,
+    expand=expand,
     expand_as=lambda self, other: broadcast_to(self, other.shape),
-    sum_to_size=lambda self, *size: sum_to(self, size[0] if len(size) == 1 and isinstance(
-        size[0], (tuple, list)) else size),
+    sum_to_size=lambda self, *size: sum_to(
+        self, size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    ),
 )

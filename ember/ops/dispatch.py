@@ -54,8 +54,9 @@ class OpRecord:
 
     __slots__ = ("forward", "name", "shape_rule", "vjp")
 
-    def __init__(self, name: str, forward: Callable, vjp: Callable | None,
-                 shape_rule: Callable) -> None:
+    def __init__(
+        self, name: str, forward: Callable, vjp: Callable | None, shape_rule: Callable
+    ) -> None:
         self.name = name
         self.forward = forward
         self.vjp = vjp
@@ -125,8 +126,17 @@ class Node:
     a Tensor) so that no reference cycle ties a tensor to its own node.
     """
 
-    __slots__ = ("attrs", "dirty", "edges", "hooks", "inputs", "out_data", "record", "trace",
-                 "versions")
+    __slots__ = (
+        "attrs",
+        "dirty",
+        "edges",
+        "hooks",
+        "inputs",
+        "out_data",
+        "record",
+        "trace",
+        "versions",
+    )
 
     def __init__(self, record: OpRecord, inputs: tuple, attrs: dict, out_data: Any) -> None:
         self.record = record
@@ -175,8 +185,10 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
     except (ValueError, IndexError, TypeError) as err:
         # A rule missed a case; still tell the user which op and which inputs.
         shapes = ", ".join(str(t.shape) for t in inputs)
-        raise ShapeError(f"{record.name}: cannot run on inputs of shapes {shapes}: {err} "
-                         f"(called from {caller()})") from None
+        raise ShapeError(
+            f"{record.name}: cannot run on inputs of shapes {shapes}: {err} "
+            f"(called from {caller()})"
+        ) from None
     if type(out) is not _ndarray:
         out = numpy.asarray(out)
     if STATE.anomaly:
@@ -191,8 +203,10 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
 def _check_finite(op: str, array: Any, phase: str, where: str | None) -> None:
     if array.dtype.kind == "f" and not numpy.isfinite(array).all():
         kind = "nan" if numpy.isnan(array).any() else "inf"
-        raise AnomalyError(f"{op}: {phase} produced {kind} values in an output of shape "
-                           f"{tuple(array.shape)} (called from {where})")
+        raise AnomalyError(
+            f"{op}: {phase} produced {kind} values in an output of shape "
+            f"{tuple(array.shape)} (called from {where})"
+        )
 
 
 def bind_methods(**methods: Callable) -> None:

@@ -34,12 +34,57 @@ from ember.ops.rules import (
 from ember.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "atan2", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "ceil",
-    "clamp", "cos", "div", "eq", "erf", "exp", "expm1", "floor", "floor_divide", "ge", "gt",
-    "isfinite", "isinf", "isnan", "le", "log", "log1p", "log2", "logical_and", "logical_not",
-    "logical_or", "logical_xor", "lt", "maximum", "minimum", "mul", "ne", "neg", "pow",
-    "reciprocal", "relu", "remainder", "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt",
-    "square", "sub", "tanh", "where", "zeros_like_grad",
+    "abs",
+    "add",
+    "atan2",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "ceil",
+    "clamp",
+    "cos",
+    "div",
+    "eq",
+    "erf",
+    "exp",
+    "expm1",
+    "floor",
+    "floor_divide",
+    "ge",
+    "gt",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "log",
+    "log1p",
+    "log2",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "lt",
+    "maximum",
+    "minimum",
+    "mul",
+    "ne",
+    "neg",
+    "pow",
+    "reciprocal",
+    "relu",
+    "remainder",
+    "round",
+    "rsqrt",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sqrt",
+    "square",
+    "sub",
+    "tanh",
+    "where",
+    "zeros_like_grad",
 ]
 
 _LN2 = math.log(2.0)
@@ -57,19 +102,21 @@ def _needs(t: Tensor) -> bool:
 
 # ------------------------------------------------------------------ unary ops
 def _unary(name: str, forward: Callable, vjp: Callable | None, *, floating: bool) -> Callable:
-    record = register(OpRecord(name, forward, vjp,
-                               unary_float_rule if floating else same_rule))
+    record = register(OpRecord(name, forward, vjp, unary_float_rule if floating else same_rule))
 
     if floating:
+
         def op(input: Tensor) -> Tensor:
             try:
                 if input.data.dtype.kind != "f":
                     input = to_dtype(input, dtypes.get_default_dtype())
             except AttributeError:
-                raise op_error(name, f"expected a Tensor, got {type(input).__name__}",
-                               TypeError) from None
+                raise op_error(
+                    name, f"expected a Tensor, got {type(input).__name__}", TypeError
+                ) from None
             return apply(record, input)
     else:
+
         def op(input: Tensor) -> Tensor:
             return apply(record, input)
 
@@ -80,27 +127,29 @@ def _unary(name: str, forward: Callable, vjp: Callable | None, *, floating: bool
 
 neg = _unary("neg", lambda xp, x: xp.negative(x), lambda g, out, x: (-g,), floating=False)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: (g * sign(x),), floating=False)
-sign = _unary("sign", lambda xp, x: xp.sign(x), lambda g, out, x: (zeros_like_grad(g),),
-              floating=False)
+sign = _unary(
+    "sign", lambda xp, x: xp.sign(x), lambda g, out, x: (zeros_like_grad(g),), floating=False
+)
 exp = _unary("exp", lambda xp, x: xp.exp(x), lambda g, out, x: (g * out,), floating=True)
-expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda g, out, x: (g * (out + 1),),
-               floating=True)
+expm1 = _unary(
+    "expm1", lambda xp, x: xp.expm1(x), lambda g, out, x: (g * (out + 1),), floating=True
+)
 log = _unary("log", lambda xp, x: xp.log(x), lambda g, out, x: (g / x,), floating=True)
-log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda g, out, x: (g / (x + 1),),
-               floating=True)
-log2 = _unary("log2", lambda xp, x: xp.log2(x), lambda g, out, x: (g / (x * _LN2),),
-              floating=True)
-sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, out, x: (g / (2 * out),),
-              floating=True)
+log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda g, out, x: (g / (x + 1),), floating=True)
+log2 = _unary("log2", lambda xp, x: xp.log2(x), lambda g, out, x: (g / (x * _LN2),), floating=True)
+sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, out, x: (g / (2 * out),), floating=True)
 # d/dx x^(-1/2) = -x^(-3/2) / 2 = -out / (2x): reuses the output.
-rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, out, x: (-0.5 * g * out / x,),
-               floating=True)
-square = _unary("square", lambda xp, x: xp.square(x), lambda g, out, x: (2 * g * x,),
-                floating=False)
+rsqrt = _unary(
+    "rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, out, x: (-0.5 * g * out / x,), floating=True
+)
+square = _unary(
+    "square", lambda xp, x: xp.square(x), lambda g, out, x: (2 * g * x,), floating=False
+)
 sin = _unary("sin", lambda xp, x: xp.sin(x), lambda g, out, x: (g * cos(x),), floating=True)
 cos = _unary("cos", lambda xp, x: xp.cos(x), lambda g, out, x: (-g * sin(x),), floating=True)
-tanh = _unary("tanh", lambda xp, x: xp.tanh(x), lambda g, out, x: (g * (1 - out * out),),
-              floating=True)
+tanh = _unary(
+    "tanh", lambda xp, x: xp.tanh(x), lambda g, out, x: (g * (1 - out * out),), floating=True
+)
 
 
 def _sigmoid_forward(xp: Any, x: Any) -> Any:
@@ -109,25 +158,33 @@ def _sigmoid_forward(xp: Any, x: Any) -> Any:
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-sigmoid = _unary("sigmoid", _sigmoid_forward, lambda g, out, x: (g * out * (1 - out),),
-                 floating=True)
-relu = _unary("relu", lambda xp, x: xp.maximum(x, 0),
-              lambda g, out, x: (g * (out > 0),), floating=False)
-erf = _unary("erf", _erf_kernel,
-             lambda g, out, x: (g * _TWO_OVER_SQRT_PI * exp(-(x * x)),), floating=True)
-floor = _unary("floor", lambda xp, x: xp.floor(x), lambda g, out, x: (zeros_like_grad(g),),
-               floating=False)
-ceil = _unary("ceil", lambda xp, x: xp.ceil(x), lambda g, out, x: (zeros_like_grad(g),),
-              floating=False)
-reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, lambda g, out, x: (-g * out * out,),
-                    floating=True)
+sigmoid = _unary(
+    "sigmoid", _sigmoid_forward, lambda g, out, x: (g * out * (1 - out),), floating=True
+)
+relu = _unary(
+    "relu", lambda xp, x: xp.maximum(x, 0), lambda g, out, x: (g * (out > 0),), floating=False
+)
+erf = _unary(
+    "erf", _erf_kernel, lambda g, out, x: (g * _TWO_OVER_SQRT_PI * exp(-(x * x)),), floating=True
+)
+floor = _unary(
+    "floor", lambda xp, x: xp.floor(x), lambda g, out, x: (zeros_like_grad(g),), floating=False
+)
+ceil = _unary(
+    "ceil", lambda xp, x: xp.ceil(x), lambda g, out, x: (zeros_like_grad(g),), floating=False
+)
+reciprocal = _unary(
+    "reciprocal", lambda xp, x: 1 / x, lambda g, out, x: (-g * out * out,), floating=True
+)
 
-_round = register(OpRecord(
-    "round",
-    forward=lambda xp, x, *, decimals: xp.round(x, decimals),
-    vjp=lambda g, out, x, *, decimals: (zeros_like_grad(g),),
-    shape_rule=same_rule,
-))
+_round = register(
+    OpRecord(
+        "round",
+        forward=lambda xp, x, *, decimals: xp.round(x, decimals),
+        vjp=lambda g, out, x, *, decimals: (zeros_like_grad(g),),
+        shape_rule=same_rule,
+    )
+)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
@@ -141,14 +198,19 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 
 # ----------------------------------------------------------------- binary ops
-def _binary(name: str, forward: Callable, vjp: Callable | None, rule: Callable,
-            *, true_div: bool = False) -> tuple[OpRecord, Callable]:
+def _binary(
+    name: str, forward: Callable, vjp: Callable | None, rule: Callable, *, true_div: bool = False
+) -> tuple[OpRecord, Callable]:
     record = register(OpRecord(name, forward, vjp, rule))
 
     def op(input: Tensor | float, other: Tensor | float) -> Tensor:
         # Fast path: two tensors of one dtype need no promotion.
-        if (not true_div and isinstance(input, Tensor) and isinstance(other, Tensor)
-                and input.data.dtype is other.data.dtype):
+        if (
+            not true_div
+            and isinstance(input, Tensor)
+            and isinstance(other, Tensor)
+            and input.data.dtype is other.data.dtype
+        ):
             return apply(record, input, other)
         x, y = promote(name, input, other)
         if true_div and x.data.dtype.kind != "f":
@@ -171,14 +233,18 @@ def _sub_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
 
 def _mul_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
     # Either input may have been broadcast: sum each gradient back to its shape.
-    return (unbroadcast(g * y, x.shape) if _needs(x) else None,
-            unbroadcast(g * x, y.shape) if _needs(y) else None)
+    return (
+        unbroadcast(g * y, x.shape) if _needs(x) else None,
+        unbroadcast(g * x, y.shape) if _needs(y) else None,
+    )
 
 
 def _div_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
     gx = g / y
-    return (unbroadcast(gx, x.shape) if _needs(x) else None,
-            unbroadcast(-gx * out, y.shape) if _needs(y) else None)
+    return (
+        unbroadcast(gx, x.shape) if _needs(x) else None,
+        unbroadcast(-gx * out, y.shape) if _needs(y) else None,
+    )
 
 
 def _pow_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
@@ -192,8 +258,10 @@ def _pow_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
 
 
 def _remainder_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
-    return (unbroadcast(g, x.shape),
-            unbroadcast(-g * floor_divide(x, y), y.shape) if _needs(y) else None)
+    return (
+        unbroadcast(g, x.shape),
+        unbroadcast(-g * floor_divide(x, y), y.shape) if _needs(y) else None,
+    )
 
 
 def _extremum_vjp(pick: Callable) -> Callable:
@@ -203,6 +271,7 @@ def _extremum_vjp(pick: Callable) -> Callable:
         share = where(x == y, g * 0.5, where(x_wins, g, 0))
         other = where(x == y, g * 0.5, where(x_wins, 0, g))
         return unbroadcast(share, x.shape), unbroadcast(other, y.shape)
+
     return vjp
 
 
@@ -216,23 +285,36 @@ def _floored_remainder(xp: Any, x: Any, y: Any) -> Any:
 
 
 _add, _add_op = _binary("add", lambda xp, x, y: xp.add(x, y), _add_vjp, broadcast_binary_rule)
-_sub, _sub_op = _binary("sub", lambda xp, x, y: xp.subtract(x, y), _sub_vjp,
-                        broadcast_binary_rule)
+_sub, _sub_op = _binary("sub", lambda xp, x, y: xp.subtract(x, y), _sub_vjp, broadcast_binary_rule)
 _mul, mul = _binary("mul", lambda xp, x, y: xp.multiply(x, y), _mul_vjp, broadcast_binary_rule)
-_div, _true_div = _binary("div", lambda xp, x, y: xp.true_divide(x, y), _div_vjp,
-                          float_binary_rule, true_div=True)
+_div, _true_div = _binary(
+    "div", lambda xp, x, y: xp.true_divide(x, y), _div_vjp, float_binary_rule, true_div=True
+)
 _floor_divide, floor_divide = _binary(
-    "floor_divide", lambda xp, x, y: xp.floor_divide(x, y),
-    lambda g, out, x, y: (zeros_like_grad(x), zeros_like_grad(y)), broadcast_binary_rule)
-_remainder, remainder = _binary("remainder", _floored_remainder, _remainder_vjp,
-                                broadcast_binary_rule)
+    "floor_divide",
+    lambda xp, x, y: xp.floor_divide(x, y),
+    lambda g, out, x, y: (zeros_like_grad(x), zeros_like_grad(y)),
+    broadcast_binary_rule,
+)
+_remainder, remainder = _binary(
+    "remainder", _floored_remainder, _remainder_vjp, broadcast_binary_rule
+)
 _pow, pow = _binary("pow", lambda xp, x, y: xp.power(x, y), _pow_vjp, broadcast_binary_rule)
-_maximum, maximum = _binary("maximum", lambda xp, x, y: xp.maximum(x, y),
-                            _extremum_vjp(lambda x, y: x > y), broadcast_binary_rule)
-_minimum, minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y),
-                            _extremum_vjp(lambda x, y: x < y), broadcast_binary_rule)
-_atan2, atan2 = _binary("atan2", lambda xp, y, x: xp.arctan2(y, x), _atan2_vjp,
-                        float_binary_rule, true_div=True)
+_maximum, maximum = _binary(
+    "maximum",
+    lambda xp, x, y: xp.maximum(x, y),
+    _extremum_vjp(lambda x, y: x > y),
+    broadcast_binary_rule,
+)
+_minimum, minimum = _binary(
+    "minimum",
+    lambda xp, x, y: xp.minimum(x, y),
+    _extremum_vjp(lambda x, y: x < y),
+    broadcast_binary_rule,
+)
+_atan2, atan2 = _binary(
+    "atan2", lambda xp, y, x: xp.arctan2(y, x), _atan2_vjp, float_binary_rule, true_div=True
+)
 
 
 def add(input: Tensor | float, other: Tensor | float, *, alpha: float = 1) -> Tensor:
@@ -260,8 +342,9 @@ def sub(input: Tensor | float, other: Tensor | float, *, alpha: float = 1) -> Te
 
 
 @composite
-def div(input: Tensor | float, other: Tensor | float, *,
-        rounding_mode: str | None = None) -> Tensor:
+def div(
+    input: Tensor | float, other: Tensor | float, *, rounding_mode: str | None = None
+) -> Tensor:
     """``input / other``; integers divide to floats unless ``rounding_mode`` is given.
 
     Args:
@@ -285,8 +368,9 @@ def div(input: Tensor | float, other: Tensor | float, *,
         # and the signs differ.
         fix = logical_and(remainder(x, y) != 0, (x < 0) != (y < 0))
         return where(fix, floored + 1, floored)
-    raise op_error("div", f"rounding_mode must be None, 'trunc' or 'floor', got "
-                   f"{rounding_mode!r}", ValueError)
+    raise op_error(
+        "div", f"rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}", ValueError
+    )
 
 
 def _comparison(name: str, forward: Callable, rule: Callable = comparison_rule) -> Callable:
@@ -309,12 +393,13 @@ ge = _comparison("ge", lambda xp, x, y: xp.greater_equal(x, y))
 logical_and = _comparison("logical_and", lambda xp, x, y: xp.logical_and(x, y))
 logical_or = _comparison("logical_or", lambda xp, x, y: xp.logical_or(x, y))
 logical_xor = _comparison("logical_xor", lambda xp, x, y: xp.logical_xor(x, y))
-bitwise_and = _comparison("bitwise_and", lambda xp, x, y: xp.bitwise_and(x, y),
-                          integral_binary_rule)
-bitwise_or = _comparison("bitwise_or", lambda xp, x, y: xp.bitwise_or(x, y),
-                         integral_binary_rule)
-bitwise_xor = _comparison("bitwise_xor", lambda xp, x, y: xp.bitwise_xor(x, y),
-                          integral_binary_rule)
+bitwise_and = _comparison(
+    "bitwise_and", lambda xp, x, y: xp.bitwise_and(x, y), integral_binary_rule
+)
+bitwise_or = _comparison("bitwise_or", lambda xp, x, y: xp.bitwise_or(x, y), integral_binary_rule)
+bitwise_xor = _comparison(
+    "bitwise_xor", lambda xp, x, y: xp.bitwise_xor(x, y), integral_binary_rule
+)
 
 
 def _predicate(name: str, forward: Callable) -> Callable:
@@ -335,13 +420,15 @@ isfinite = _predicate("isfinite", lambda xp, x: xp.isfinite(x))
 
 
 def _bitwise_not_rule(x: Tensor) -> tuple:
-    check_dtype(not x.dtype.is_floating_point, "expected an integer or bool tensor, got {}",
-                x.dtype)
+    check_dtype(
+        not x.dtype.is_floating_point, "expected an integer or bool tensor, got {}", x.dtype
+    )
     return x.shape, x.dtype
 
 
-_bitwise_not = register(OpRecord("bitwise_not", lambda xp, x: xp.invert(x), None,
-                                 _bitwise_not_rule))
+_bitwise_not = register(
+    OpRecord("bitwise_not", lambda xp, x: xp.invert(x), None, _bitwise_not_rule)
+)
 
 
 def bitwise_not(input: Tensor) -> Tensor:
@@ -356,21 +443,21 @@ def bitwise_not(input: Tensor) -> Tensor:
 
 # --------------------------------------------------------------- where, clamp
 def _where_rule(cond: Tensor, x: Tensor, y: Tensor) -> tuple:
-    check_dtype(cond.data.dtype.kind == "b", "condition must be a bool tensor, got {}",
-                cond.dtype)
+    check_dtype(cond.data.dtype.kind == "b", "condition must be a bool tensor, got {}", cond.dtype)
     check_dtype(x.data.dtype == y.data.dtype, "dtypes {} and {} differ", x.dtype, y.dtype)
     return broadcast_shapes(cond.shape, x.shape, y.shape), x.dtype
 
 
 def _where_vjp(g: Tensor, out: Tensor, cond: Tensor, x: Tensor, y: Tensor) -> tuple:
     zero = scalar_like(0, g.dtype)
-    return (None,
-            unbroadcast(where(cond, g, zero), x.shape) if _needs(x) else None,
-            unbroadcast(where(cond, zero, g), y.shape) if _needs(y) else None)
+    return (
+        None,
+        unbroadcast(where(cond, g, zero), x.shape) if _needs(x) else None,
+        unbroadcast(where(cond, zero, g), y.shape) if _needs(y) else None,
+    )
 
 
-_where = register(OpRecord("where", lambda xp, c, x, y: xp.where(c, x, y), _where_vjp,
-                           _where_rule))
+_where = register(OpRecord("where", lambda xp, c, x, y: xp.where(c, x, y), _where_vjp, _where_rule))
 
 
 def where(condition: Tensor, input: Tensor | float, other: Tensor | float) -> Tensor:
@@ -401,8 +488,9 @@ def _clamp_forward(xp: Any, x: Any, *, min: Any, max: Any) -> Any:
 _clamp = register(OpRecord("clamp", _clamp_forward, _clamp_vjp, same_rule))
 
 
-def clamp(input: Tensor, min: float | Tensor | None = None,
-          max: float | Tensor | None = None) -> Tensor:
+def clamp(
+    input: Tensor, min: float | Tensor | None = None, max: float | Tensor | None = None
+) -> Tensor:
     """Limit ``input`` to ``[min, max]``, as ``torch.clamp`` (bounds may be tensors).
 
     Raises:
@@ -427,25 +515,87 @@ def _reflected(op: Callable) -> Callable:
 
 
 bind_methods(
-    neg=neg, negative=neg, abs=abs, sign=sign, exp=exp, expm1=expm1, log=log, log1p=log1p,
-    log2=log2, sqrt=sqrt, rsqrt=rsqrt, square=square, sin=sin, cos=cos, tanh=tanh,
-    sigmoid=sigmoid, relu=relu, erf=erf, floor=floor, ceil=ceil, round=round,
-    reciprocal=reciprocal, add=add, sub=sub, mul=mul, div=div, true_divide=div,
-    floor_divide=floor_divide, remainder=remainder, pow=pow, maximum=maximum,
-    minimum=minimum, atan2=atan2, clamp=clamp, clip=clamp, eq=eq, ne=ne, lt=lt, le=le,
-    gt=gt, ge=ge, logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
-    logical_not=logical_not, bitwise_and=bitwise_and, bitwise_or=bitwise_or,
-    bitwise_xor=bitwise_xor, bitwise_not=bitwise_not, isnan=isnan, isinf=isinf,
+    neg=neg,
+    negative=neg,
+    abs=abs,
+    sign=sign,
+    exp=exp,
+    expm1=expm1,
+    log=log,
+    log1p=log1p,
+    log2=log2,
+    sqrt=sqrt,
+    rsqrt=rsqrt,
+    square=square,
+    sin=sin,
+    cos=cos,
+    tanh=tanh,
+    sigmoid=sigmoid,
+    relu=relu,
+    erf=erf,
+    floor=floor,
+    ceil=ceil,
+    round=round,
+    reciprocal=reciprocal,
+    add=add,
+    sub=sub,
+    mul=mul,
+    div=div,
+    true_divide=div,
+    floor_divide=floor_divide,
+    remainder=remainder,
+    pow=pow,
+    maximum=maximum,
+    minimum=minimum,
+    atan2=atan2,
+    clamp=clamp,
+    clip=clamp,
+    eq=eq,
+    ne=ne,
+    lt=lt,
+    le=le,
+    gt=gt,
+    ge=ge,
+    logical_and=logical_and,
+    logical_or=logical_or,
+    logical_xor=logical_xor,
+    logical_not=logical_not,
+    bitwise_and=bitwise_and,
+    bitwise_or=bitwise_or,
+    bitwise_xor=bitwise_xor,
+    bitwise_not=bitwise_not,
+    isnan=isnan,
+    isinf=isinf,
     isfinite=isfinite,
     where=lambda self, condition, other: where(condition, self, other),
-    __add__=_add_op, __radd__=_reflected(_add_op), __sub__=_sub_op,
-    __rsub__=_reflected(_sub_op), __mul__=mul, __rmul__=_reflected(mul),
-    __truediv__=_true_div, __rtruediv__=_reflected(_true_div),
-    __floordiv__=floor_divide, __rfloordiv__=_reflected(floor_divide),
-    __mod__=remainder, __rmod__=_reflected(remainder), __pow__=pow,
-    __rpow__=_reflected(pow), __neg__=neg, __abs__=abs, __pos__=lambda self: self,
-    __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,
-    __and__=bitwise_and, __rand__=_reflected(bitwise_and), __or__=bitwise_or,
-    __ror__=_reflected(bitwise_or), __xor__=bitwise_xor, __rxor__=_reflected(bitwise_xor),
+    __add__=_add_op,
+    __radd__=_reflected(_add_op),
+    __sub__=_sub_op,
+    __rsub__=_reflected(_sub_op),
+    __mul__=mul,
+    __rmul__=_reflected(mul),
+    __truediv__=_true_div,
+    __rtruediv__=_reflected(_true_div),
+    __floordiv__=floor_divide,
+    __rfloordiv__=_reflected(floor_divide),
+    __mod__=remainder,
+    __rmod__=_reflected(remainder),
+    __pow__=pow,
+    __rpow__=_reflected(pow),
+    __neg__=neg,
+    __abs__=abs,
+    __pos__=lambda self: self,
+    __eq__=eq,
+    __ne__=ne,
+    __lt__=lt,
+    __le__=le,
+    __gt__=gt,
+    __ge__=ge,
+    __and__=bitwise_and,
+    __rand__=_reflected(bitwise_and),
+    __or__=bitwise_or,
+    __ror__=_reflected(bitwise_or),
+    __xor__=bitwise_xor,
+    __rxor__=_reflected(bitwise_xor),
     __invert__=bitwise_not,
 )

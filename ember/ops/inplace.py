@@ -30,8 +30,7 @@ __all__ = ["inplace"]
 def _recording(self: Tensor, others: tuple) -> bool:
     if not STATE.grad_enabled:
         return False
-    return self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad
-                                     for o in others)
+    return self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
 
 
 def inplace(name: str, self: Tensor, compute: Callable[[Tensor], Tensor], *others: Any) -> Tensor:
@@ -43,9 +42,11 @@ def inplace(name: str, self: Tensor, compute: Callable[[Tensor], Tensor], *other
     """
     recording = _recording(self, others)
     if recording and self._node is None and self.requires_grad:
-        raise GraphError(f"{name}: a leaf tensor that requires grad is being used in an "
-                         "in-place operation; wrap it in ember.no_grad() (as optimizers "
-                         f"do) or use the out-of-place form (called from {caller()})")
+        raise GraphError(
+            f"{name}: a leaf tensor that requires grad is being used in an "
+            "in-place operation; wrap it in ember.no_grad() (as optimizers "
+            f"do) or use the out-of-place form (called from {caller()})"
+        )
     if recording:
         alias = Tensor(self.data, self.requires_grad, self._node)
         alias._version = self._version
@@ -58,12 +59,18 @@ def inplace(name: str, self: Tensor, compute: Callable[[Tensor], Tensor], *other
         finally:
             STATE.grad_enabled = prev
     if result.shape != self.shape:
-        raise op_error(name, f"the result of shape {result.shape} does not fit the tensor "
-                       f"of shape {self.shape} being updated in place")
+        raise op_error(
+            name,
+            f"the result of shape {result.shape} does not fit the tensor "
+            f"of shape {self.shape} being updated in place",
+        )
     if result.data.dtype != self.data.dtype:
         if not numpy.can_cast(result.data.dtype, self.data.dtype, "same_kind"):
-            raise op_error(name, f"result type {result.dtype} can't be cast to the desired "
-                           f"output type {self.dtype}", DTypeError)
+            raise op_error(
+                name,
+                f"result type {result.dtype} can't be cast to the desired output type {self.dtype}",
+                DTypeError,
+            )
         result = to_dtype(result, self.dtype)
     if recording:
         self.data = result.data
@@ -94,8 +101,7 @@ def _mul_(self: Tensor, other: Any) -> Tensor:
 
 def _div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """In-place ``self /= other``."""
-    return inplace("div_", self, lambda t: ew.div(t, other, rounding_mode=rounding_mode),
-                   other)
+    return inplace("div_", self, lambda t: ew.div(t, other, rounding_mode=rounding_mode), other)
 
 
 def _pow_(self: Tensor, exponent: Any) -> Tensor:
@@ -124,13 +130,21 @@ def _copy_(self: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise op_error("copy_", f"expected a Tensor, got {type(src).__name__}", TypeError)
     # clone: when recording, the tensor must not end up sharing memory with src.
-    return inplace("copy_", self,
-                   lambda t: clone(broadcast_to(to_dtype(src, t.dtype), t.shape)), src)
+    return inplace(
+        "copy_", self, lambda t: clone(broadcast_to(to_dtype(src, t.dtype), t.shape)), src
+    )
 
 
 _METHODS = {
-    "add_": _add_, "sub_": _sub_, "mul_": _mul_, "div_": _div_, "pow_": _pow_,
-    "clamp_": _clamp_, "fill_": _fill_, "zero_": _zero_, "copy_": _copy_,
+    "add_": _add_,
+    "sub_": _sub_,
+    "mul_": _mul_,
+    "div_": _div_,
+    "pow_": _pow_,
+    "clamp_": _clamp_,
+    "fill_": _fill_,
+    "zero_": _zero_,
+    "copy_": _copy_,
     "__iadd__": lambda self, o: _add_(self, o),
     "__isub__": lambda self, o: _sub_(self, o),
     "__imul__": lambda self, o: _mul_(self, o),

@@ -17,8 +17,12 @@ REGISTERED = set(OP_TABLE) | set(COMPOSITES)
 
 
 def is_diff(sample: Sample, position: int, value: Any) -> bool:
-    return (sample.grad and isinstance(value, np.ndarray) and value.dtype.kind == "f"
-            and position not in sample.nondiff)
+    return (
+        sample.grad
+        and isinstance(value, np.ndarray)
+        and value.dtype.kind == "f"
+        and position not in sample.nondiff
+    )
 
 
 def ember_args(sample: Sample, dtype: Any = np.float64) -> list:

@@ -12,12 +12,15 @@ from tests.ops.harness import CASE_IDS, CASES, call_ember, ember_args
 def checked_kernels(monkeypatch):
     seen = []
     for record in OP_TABLE.values():
+
         def forward(xp, *arrays, _record=record, _kernel=record.forward, **attrs):
             out = _kernel(xp, *arrays, **attrs)
             shape, dtype = _record.shape_rule(*[ember.Tensor(a) for a in arrays], **attrs)
-            seen.append((_record.name, tuple(np.shape(out)), tuple(shape),
-                         np.asarray(out).dtype, dtype.np))
+            seen.append(
+                (_record.name, tuple(np.shape(out)), tuple(shape), np.asarray(out).dtype, dtype.np)
+            )
             return out
+
         monkeypatch.setattr(record, "forward", forward)
     return seen
 
