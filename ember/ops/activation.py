@@ -33,18 +33,18 @@ def _shifted(xp: Any, x: Any, dim: int) -> tuple[Any, Any]:
     # exp overflows past ~709 in float64 (~88 in float32); after subtracting the
     # maximum every exponent is <= 0 and the largest term is exactly 1.
     axis = dim if x.ndim else None
-    return x - xp.max(x, axis=axis, keepdims=True), axis
+    return x - x.max(axis=axis, keepdims=True), axis
 
 
 def _softmax_forward(xp: Any, x: Any, *, dim: int) -> Any:
     shifted, axis = _shifted(xp, x, dim)
     e = xp.exp(shifted)
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _log_softmax_forward(xp: Any, x: Any, *, dim: int) -> Any:
     shifted, axis = _shifted(xp, x, dim)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 _softmax = register(

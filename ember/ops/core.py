@@ -163,7 +163,7 @@ def _sum_to_rule(x: Tensor, *, shape: tuple[int, ...]) -> tuple:
 
 
 def _sum_to_forward(xp: Any, x: Any, *, shape: tuple[int, ...]) -> Any:
-    return xp.sum(x, axis=_sum_to_axes(x.shape, shape)).reshape(shape)
+    return x.sum(axis=_sum_to_axes(x.shape, shape)).reshape(shape)
 
 
 sum_to_record = register(

@@ -68,28 +68,32 @@ def _swap_last_two(x: Tensor) -> Tensor:
 
 # --------------------------------------------------------------------- matmul
 def _matmul_rule(x: Tensor, y: Tensor) -> tuple:
-    _numeric_dtypes_rule(x, y)
+    xs, ys = x.shape, y.shape
+    dtype = x.dtype
+    if y.dtype is not dtype or not dtype.is_floating_point:
+        _numeric_dtypes_rule(x, y)
     check(
-        x.ndim >= 2 and y.ndim >= 2,
+        len(xs) >= 2 and len(ys) >= 2,
         "expected operands of at least 2 dimensions, got shapes {} and {}",
-        x.shape,
-        y.shape,
+        xs,
+        ys,
     )
-    check(x.shape[-1] == y.shape[-2], _ALIGN, x.shape, y.shape, x.shape[-1], y.shape[-2])
-    bx, by = x.shape[:-2], y.shape[:-2]
-    lead = max(len(bx), len(by))
-    bx, by = (1,) * (lead - len(bx)) + bx, (1,) * (lead - len(by)) + by
-    for m, n in zip(bx, by, strict=True):
-        check(
-            m == n or m == 1 or n == 1,
-            "batch dimensions of shapes {} and {} cannot be broadcast: {} != {}",
-            x.shape,
-            y.shape,
-            m,
-            n,
-        )
-    batch = tuple(n if m == 1 else m for m, n in zip(bx, by, strict=True))
-    return (*batch, x.shape[-2], y.shape[-1]), x.dtype
+    check(xs[-1] == ys[-2], _ALIGN, xs, ys, xs[-1], ys[-2])
+    bx, by = xs[:-2], ys[:-2]
+    if bx != by:
+        lead = max(len(bx), len(by))
+        bx, by = (1,) * (lead - len(bx)) + bx, (1,) * (lead - len(by)) + by
+        for m, n in zip(bx, by, strict=True):
+            check(
+                m == n or m == 1 or n == 1,
+                "batch dimensions of shapes {} and {} cannot be broadcast: {} != {}",
+                xs,
+                ys,
+                m,
+                n,
+            )
+        bx = tuple(n if m == 1 else m for m, n in zip(bx, by, strict=True))
+    return (*bx, xs[-2], ys[-1]), dtype
 
 
 def _matmul_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:

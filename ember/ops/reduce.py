@@ -153,6 +153,8 @@ def _check_dims(x: Tensor, dim: tuple[int, ...] | None) -> None:
 
 
 def _reduce_rule(x: Tensor, *, dim: tuple[int, ...] | None, keepdim: bool) -> tuple:
+    if dim is None and not keepdim:
+        return (), x.dtype
     _check_dims(x, dim)
     return _reduced_shape(x.shape, dim, keepdim), x.dtype
 
@@ -177,7 +179,7 @@ def _sum_vjp(g: Tensor, out: Tensor, x: Tensor, *, dim: Any, keepdim: bool) -> t
 _sum = register(
     OpRecord(
         name="sum",
-        forward=lambda xp, x, *, dim, keepdim: xp.sum(x, axis=dim, dtype=x.dtype, keepdims=keepdim),
+        forward=lambda xp, x, *, dim, keepdim: x.sum(axis=dim, dtype=x.dtype, keepdims=keepdim),
         vjp=_sum_vjp,
         shape_rule=_reduce_rule,
     )
@@ -367,7 +369,7 @@ def _extremum_vjp(g: Tensor, out: Tensor, x: Tensor, *, dim: Any, keepdim: bool)
 _amax = register(
     OpRecord(
         name="amax",
-        forward=lambda xp, x, *, dim, keepdim: xp.amax(x, axis=dim, keepdims=keepdim),
+        forward=lambda xp, x, *, dim, keepdim: x.max(axis=dim, keepdims=keepdim),
         vjp=_extremum_vjp,
         shape_rule=_nonempty_rule,
     )
@@ -375,7 +377,7 @@ _amax = register(
 _amin = register(
     OpRecord(
         name="amin",
-        forward=lambda xp, x, *, dim, keepdim: xp.amin(x, axis=dim, keepdims=keepdim),
+        forward=lambda xp, x, *, dim, keepdim: x.min(axis=dim, keepdims=keepdim),
         vjp=_extremum_vjp,
         shape_rule=_nonempty_rule,
     )
