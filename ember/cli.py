@@ -27,12 +27,13 @@ def _spirals(points_per_class: int, classes: int) -> tuple[numpy.ndarray, numpy.
     return numpy.concatenate(xs).astype(numpy.float32), numpy.concatenate(ys)
 
 
-def demo(steps: int = 300, hidden: int = 64, lr: float = 1.0, out: object = sys.stdout) -> float:
+def demo(steps: int = 300, hidden: int = 64, lr: float = 1.0, out: object = None) -> float:
     """Fit a two-layer network to three interleaved spirals with plain autograd and SGD.
 
     Returns:
         The training accuracy reached.
     """
+    out = out or sys.stdout
     ember.manual_seed(0)
     x_np, y_np = _spirals(100, 3)
     x, y = ember.tensor(x_np), ember.tensor(y_np)
@@ -62,8 +63,9 @@ def demo(steps: int = 300, hidden: int = 64, lr: float = 1.0, out: object = sys.
     return accuracy
 
 
-def info(out: object = sys.stdout) -> None:
+def info(out: object = None) -> None:
     """Print the versions of Ember, Python and NumPy, and the backend."""
+    out = out or sys.stdout
     print(f"ember {ember.__version__}", file=out)
     print(f"python {platform.python_version()} ({platform.machine()})", file=out)
     print(f"numpy {numpy.__version__}", file=out)

@@ -195,7 +195,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = numpy.array2string(
-            self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
+            self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, precision=4
         )
         extras = []
         default_float = dtypes.get_default_dtype()
