@@ -19,6 +19,8 @@ RANK = {
     "ops": 3,
     "autograd": 4,
     "testing": 5,
+    "nn": 6,
+    "io": 8,
     "cli": 9,
     "__init__": 9,
 }

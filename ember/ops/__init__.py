@@ -4,7 +4,20 @@ Importing this package registers all records in ``OP_TABLE`` and attaches the
 Tensor methods and operators of each family.
 """
 
-from ember.ops import activation, core, elementwise, index, inplace, linalg, reduce, shape
+from ember.ops import (
+    activation,
+    conv,
+    core,
+    elementwise,
+    index,
+    inplace,
+    linalg,
+    nn,
+    pool,
+    reduce,
+    resample,
+    shape,
+)
 from ember.ops.activation import *  # noqa: F403
 from ember.ops.core import *  # noqa: F403
 from ember.ops.dispatch import COMPOSITES, OP_TABLE, OpRecord, apply
@@ -27,4 +40,6 @@ __all__ = [
     *reduce.__all__,
     *shape.__all__,
 ]
-_ = inplace  # registers the in-place Tensor methods
+# Registered for their records and Tensor methods; their functions are public
+# through ``ember.nn.functional``, as in PyTorch.
+_ = (conv, inplace, nn, pool, resample)

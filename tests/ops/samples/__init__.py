@@ -5,11 +5,40 @@
 forward/backward oracle (PyTorch), gradcheck, gradgradcheck and the shape rule.
 """
 
-from tests.ops.samples import activation, core, elementwise, index, linalg, reduce, shape
+from tests.ops.samples import (
+    activation,
+    activations,
+    conv,
+    core,
+    elementwise,
+    index,
+    linalg,
+    losses,
+    nn,
+    pool,
+    reduce,
+    resample,
+    shape,
+)
 from tests.ops.samples.base import Sample
 
 SAMPLES: dict[str, list[Sample]] = {}
-for _family in (activation, core, elementwise, index, linalg, reduce, shape):
+_FAMILIES = (
+    activation,
+    activations,
+    conv,
+    core,
+    elementwise,
+    index,
+    linalg,
+    losses,
+    nn,
+    pool,
+    reduce,
+    resample,
+    shape,
+)
+for _family in _FAMILIES:
     for _name, _samples in _family.SAMPLES.items():
         if _name in SAMPLES:
             raise ValueError(f"samples for {_name!r} are defined twice")

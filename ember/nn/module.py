@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the Module-system work."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the conv family."""
+
+__all__: list[str] = []

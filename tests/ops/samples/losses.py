@@ -1,0 +1,5 @@
+"""Samples for nn.functional losses (see ``tests/ops/samples/base.py``)."""
+
+from tests.ops.samples.base import Sample
+
+SAMPLES: dict[str, list[Sample]] = {}
