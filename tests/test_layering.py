@@ -20,6 +20,7 @@ RANK = {
     "autograd": 4,
     "testing": 5,
     "nn": 6,
+    "optim": 7,
     "io": 8,
     "cli": 9,
     "__init__": 9,
