@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 import ember
+import ember.nn.functional
 from ember.ops import COMPOSITES, OP_TABLE
 from tests.ops.samples import SAMPLES, Sample
 
@@ -48,12 +49,12 @@ def torch_args(sample: Sample, dtype: Any = np.float64) -> list:
 
 
 def call_ember(name: str, sample: Sample, args: list) -> Any:
-    fn = sample.ember_fn or getattr(ember, name)
+    fn = sample.ember_fn or getattr(ember, name, None) or getattr(ember.nn.functional, name)
     return fn(*args, **sample.kwargs)
 
 
 def call_torch(name: str, sample: Sample, args: list) -> Any:
-    fn = sample.torch_fn or getattr(torch, name)
+    fn = sample.torch_fn or getattr(torch.nn.functional, name, None) or getattr(torch, name)
     kwargs = sample.kwargs if sample.torch_kwargs is None else sample.torch_kwargs
     return fn(*args, **kwargs)
 
