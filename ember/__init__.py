@@ -7,7 +7,7 @@
 [2.0, 4.0]
 """
 
-from ember import autograd, dtypes, errors, ops, random, testing
+from ember import autograd, dtypes, errors, nn, ops, optim, random, testing
 from ember.autograd import (
     enable_grad,
     is_grad_enabled,
@@ -34,6 +34,7 @@ from ember.dtypes import (
     set_default_dtype,
     uint8,
 )
+from ember.io import load, save
 from ember.ops import *  # noqa: F403
 from ember.ops import __all__ as _ops_all
 from ember.random import initial_seed, manual_seed, seed
@@ -48,6 +49,8 @@ globals()["int"] = int32
 __version__ = "0.1.0"
 
 __all__ = [
+    "nn",
+    "optim",
     "DType",
     "Device",
     "Tensor",
@@ -67,12 +70,14 @@ __all__ = [
     "int64",
     "initial_seed",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "no_grad",
     "ops",
     "promote_types",
     "random",
     "result_type",
+    "save",
     "seed",
     "set_default_dtype",
     "set_grad_enabled",

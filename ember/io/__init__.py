@@ -1,3 +1,5 @@
 """Files: safetensors checkpoints (later ONNX export and import)."""
 
-__all__: list[str] = []
+from ember.io.checkpoint import CheckpointError, load, save
+
+__all__ = ["CheckpointError", "load", "save"]

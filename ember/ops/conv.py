@@ -1,3 +1,756 @@
-"""Placeholder: filled in by the conv family."""
+"""Convolutions in any number of spatial dims: ``conv1d/2d/3d`` and ``conv_transpose1d/2d/3d``.
 
-__all__: list[str] = []
+Three bilinear records do the work, and each one's VJP is made of the other two, so
+gradients of any order work:
+
+- ``convolution(x, w)``: im2col over a strided view of the padded input, then one GEMM
+  with a group axis;
+- ``conv_transpose(x, w)``: the adjoint of ``convolution`` in its input, one GEMM then
+  col2im (a scatter-add of the columns, one strided add per kernel offset); without
+  stride, when that is cheaper, a ``convolution`` kernel with the kernel flipped;
+- ``conv_weight(x, g)``: the adjoint of ``convolution`` in its weight, one GEMM of the
+  columns of ``x`` against ``g``.
+
+Their ``padding`` attribute holds a ``(before, after)`` pair per spatial dim, so one record
+serves PyTorch's symmetric padding, ``padding='same'`` (the odd extra goes after) and the
+exact output size of a transposed convolution; a negative width crops. Bias is added by the
+public functions as a broadcast ``add``. Layout is NCHW, weights are ``(out, in/groups, *k)``
+and, for transposed convolutions, ``(in, out/groups, *k)``, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ember.errors import DTypeError, ShapeError
+from ember.ops.dispatch import OpRecord, apply, check, check_dtype, composite, op_error, register
+from ember.ops.shape import reshape
+from ember.tensor import Tensor
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+]
+
+Pairs = tuple[tuple[int, int], ...]
+IntOrTuple = int | Sequence[int]
+
+
+# ------------------------------------------------------------------ sizes and rules
+def _extent(kernel: int, dilation: int) -> int:
+    return dilation * (kernel - 1) + 1
+
+
+def _conv_sizes(
+    input_shape: tuple[int, ...],
+    weight: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: Pairs,
+    dilation: tuple[int, ...],
+    groups: int,
+) -> tuple[int, ...]:
+    """The output shape of ``convolution``; ``input_shape`` may lack its batch dim."""
+    nd = len(stride)
+    channels = input_shape[-nd - 1]
+    check(
+        groups >= 1 and weight[0] % groups == 0,
+        "groups {} must divide the {} output channels of weight {}",
+        groups,
+        weight[0],
+        weight,
+    )
+    check(
+        channels % groups == 0,
+        "groups {} must divide the {} input channels of input {}",
+        groups,
+        channels,
+        input_shape,
+    )
+    check(
+        channels == weight[1] * groups,
+        "expected input with {} channels (weight {}, groups {}), got input of shape {}",
+        weight[1] * groups,
+        weight,
+        groups,
+        input_shape,
+    )
+    sizes = []
+    for i, (n, k, s, (lo, hi), d) in enumerate(
+        zip(input_shape[-nd:], weight[2:], stride, padding, dilation, strict=True)
+    ):
+        check(
+            _extent(k, d) <= n + lo + hi,
+            "kernel size {} (dilation {}) is larger than the padded input size {} in spatial "
+            "dim {}: input {}, weight {}",
+            k,
+            d,
+            n + lo + hi,
+            i,
+            input_shape,
+            weight,
+        )
+        sizes.append((n + lo + hi - _extent(k, d)) // s + 1)
+    return (*input_shape[: -nd - 1], weight[0], *sizes)
+
+
+def _transpose_sizes(
+    input_shape: tuple[int, ...],
+    weight: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: Pairs,
+    dilation: tuple[int, ...],
+    groups: int,
+) -> tuple[int, ...]:
+    """The output shape of ``conv_transpose``; ``input_shape`` may lack its batch dim."""
+    nd = len(stride)
+    check(
+        groups >= 1 and weight[0] % groups == 0,
+        "groups {} must divide the {} input channels of weight {}",
+        groups,
+        weight[0],
+        weight,
+    )
+    check(
+        input_shape[-nd - 1] == weight[0],
+        "expected input with {} channels (weight {}, groups {}), got input of shape {}",
+        weight[0],
+        weight,
+        groups,
+        input_shape,
+    )
+    sizes = []
+    for n, k, s, (lo, hi), d in zip(
+        input_shape[-nd:], weight[2:], stride, padding, dilation, strict=True
+    ):
+        sizes.append((n - 1) * s + _extent(k, d) - lo - hi)
+    check(
+        min(sizes) >= 1,
+        "output size {} is not positive: input {}, weight {}, stride {}, dilation {}, "
+        "padding (before, after) {}",
+        tuple(sizes),
+        input_shape,
+        weight,
+        stride,
+        dilation,
+        padding,
+    )
+    return (*input_shape[: -nd - 1], weight[1] * groups, *sizes)
+
+
+def _same_dtype(x: Tensor, y: Tensor) -> None:
+    check_dtype(
+        x.data.dtype.kind == "f" and x.dtype == y.dtype,
+        "expected floating tensors of one dtype, got {} and {}",
+        x.dtype,
+        y.dtype,
+    )
+
+
+def _bilinear_rule(sizes: Callable) -> Callable:
+    """The rule of a record on (input, weight) whose output shape ``sizes`` computes."""
+
+    def rule(x: Tensor, w: Tensor, **attrs: Any) -> tuple:
+        _same_dtype(x, w)
+        check(
+            x.ndim == w.ndim == len(attrs["stride"]) + 2,
+            "expected input and weight of rank {}, got shapes {} and {}",
+            len(attrs["stride"]) + 2,
+            x.shape,
+            w.shape,
+        )
+        return sizes(x.shape, w.shape, **attrs), x.dtype
+
+    return rule
+
+
+def _weight_rule(x: Tensor, g: Tensor, *, kernel_size: tuple[int, ...], **attrs: Any) -> tuple:
+    _same_dtype(x, g)
+    groups = attrs["groups"]
+    check(
+        x.ndim == g.ndim == len(kernel_size) + 2 and x.shape[0] == g.shape[0],
+        "expected input and grad_output of rank {} with one batch size, got shapes {} and {}",
+        len(kernel_size) + 2,
+        x.shape,
+        g.shape,
+    )
+    check(
+        groups >= 1 and x.shape[1] % groups == 0,
+        "groups {} must divide the channels of input {}",
+        groups,
+        x.shape,
+    )
+    weight = (g.shape[1], x.shape[1] // groups, *kernel_size)
+    out = _conv_sizes(x.shape, weight, **attrs)
+    check(
+        out == g.shape,
+        "grad_output of shape {} does not match the output {} of input {} and kernel {}",
+        g.shape,
+        out,
+        x.shape,
+        kernel_size,
+    )
+    return weight, x.dtype
+
+
+# ------------------------------------------------------------------------ kernels
+def _pad(xp: Any, x: Any, padding: Pairs) -> Any:
+    """``x`` with (before, after) zeros around each spatial dim; negative widths crop."""
+    nd = len(padding)
+    if any(lo < 0 or hi < 0 for lo, hi in padding):
+        ends = zip(padding, x.shape[-nd:], strict=True)
+        x = x[(..., *(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in ends))]
+    widths = [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
+    if not any(lo or hi for lo, hi in widths):
+        return x
+    sizes = list(zip(widths, x.shape[-nd:], strict=True))
+    # Filling a zero buffer is several times faster than xp.pad.
+    out = xp.zeros(x.shape[:-nd] + tuple(n + lo + hi for (lo, hi), n in sizes), dtype=x.dtype)
+    out[(..., *(slice(lo, lo + n) for (lo, _), n in sizes))] = x
+    return out
+
+
+def _columns(
+    xp: Any,
+    x: Any,
+    kernel_size: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: Pairs,
+    dilation: tuple[int, ...],
+    groups: int,
+    out_size: tuple[int, ...],
+    batch_first: bool,
+) -> Any:
+    """im2col: the input patches as a matrix per group, one column per output position.
+
+    Returns ``(N, G, C/G * prod(k), prod(out))`` when ``batch_first``, else
+    ``(G, C/G * prod(k), N * prod(out))`` (the batch merged into the columns).
+    """
+    x = _pad(xp, x, padding)
+    nd = len(stride)
+    n, c = x.shape[:2]
+    space = x.strides[2:]
+    windows = xp.lib.stride_tricks.as_strided(
+        x,
+        shape=(n, c, *out_size, *kernel_size),
+        strides=(
+            *x.strides[:2],
+            *(t * s for t, s in zip(space, stride, strict=True)),
+            *(t * d for t, d in zip(space, dilation, strict=True)),
+        ),
+    )
+    windows = windows.reshape(n, groups, c // groups, *out_size, *kernel_size)
+    out_axes = tuple(range(3, 3 + nd))
+    kernel_axes = tuple(range(3 + nd, 3 + 2 * nd))
+    rows = (c // groups) * math.prod(kernel_size)
+    if batch_first:
+        cols = windows.transpose(0, 1, 2, *kernel_axes, *out_axes)
+        return cols.reshape(n, groups, rows, math.prod(out_size))
+    cols = windows.transpose(1, 2, *kernel_axes, 0, *out_axes)
+    return cols.reshape(groups, rows, n * math.prod(out_size))
+
+
+def _conv_forward(xp: Any, x: Any, w: Any, **attrs: Any) -> Any:
+    out_size = _conv_sizes(x.shape, w.shape, **attrs)
+    groups = attrs["groups"]
+    cols = _columns(xp, x, w.shape[2:], **attrs, out_size=out_size[2:], batch_first=True)
+    kernels = w.reshape(groups, w.shape[0] // groups, -1)
+    return xp.matmul(kernels, cols).reshape(out_size)
+
+
+def _transpose_forward(
+    xp: Any,
+    x: Any,
+    w: Any,
+    *,
+    stride: tuple[int, ...],
+    padding: Pairs,
+    dilation: tuple[int, ...],
+    groups: int,
+) -> Any:
+    n, in_size, kernel_size = x.shape[0], x.shape[2:], w.shape[2:]
+    if all(s == 1 for s in stride) and w.shape[0] <= 3 * w.shape[1] * groups:
+        # Without stride, this is a convolution with the kernel flipped and its channel axes
+        # swapped. Its im2col copies in_channels rows per offset where col2im adds
+        # out_channels, and a strided add costs about three copies: take the cheaper.
+        flipped = w.reshape(groups, w.shape[0] // groups, w.shape[1], *kernel_size)
+        flipped = flipped.swapaxes(1, 2)[(..., *(slice(None, None, -1) for _ in kernel_size))]
+        flipped = flipped.reshape(groups * w.shape[1], w.shape[0] // groups, *kernel_size)
+        spread = tuple(
+            (_extent(k, d) - 1 - lo, _extent(k, d) - 1 - hi)
+            for k, d, (lo, hi) in zip(kernel_size, dilation, padding, strict=True)
+        )
+        return _conv_forward(
+            xp, x, flipped, stride=stride, padding=spread, dilation=dilation, groups=groups
+        )
+    kernels = w.reshape(groups, w.shape[0] // groups, -1).transpose(0, 2, 1)
+    cols = xp.matmul(kernels, x.reshape(n, groups, w.shape[0] // groups, -1))
+    cols = cols.reshape(n, groups * w.shape[1], *kernel_size, *in_size)
+    # col2im: each kernel offset adds its columns to a strided slice of the padded output.
+    # Negative padding (output_padding) widens the buffer instead of cropping it.
+    start = tuple(max(-lo, 0) for lo, _ in padding)
+    full = tuple(
+        a + (m - 1) * s + _extent(k, d) + max(-hi, 0)
+        for a, m, s, k, d, (_, hi) in zip(
+            start, in_size, stride, kernel_size, dilation, padding, strict=True
+        )
+    )
+    out = xp.zeros((n, cols.shape[1], *full), dtype=cols.dtype)
+    for offset in itertools.product(*(range(k) for k in kernel_size)):
+        target = tuple(
+            slice(a + o * d, a + o * d + (m - 1) * s + 1, s)
+            for a, o, d, m, s in zip(start, offset, dilation, in_size, stride, strict=True)
+        )
+        out[(slice(None), slice(None), *target)] += cols[(slice(None), slice(None), *offset)]
+    crop = tuple(
+        slice(max(lo, 0), f - max(hi, 0)) for (lo, hi), f in zip(padding, full, strict=True)
+    )
+    return out[(slice(None), slice(None), *crop)]
+
+
+def _weight_forward(xp: Any, x: Any, g: Any, *, kernel_size: tuple[int, ...], **attrs: Any) -> Any:
+    groups = attrs["groups"]
+    n, out_channels = g.shape[:2]
+    cols = _columns(xp, x, kernel_size, **attrs, out_size=g.shape[2:], batch_first=False)
+    grads = g.reshape(n, groups, out_channels // groups, -1).transpose(1, 2, 0, 3)
+    grads = grads.reshape(groups, out_channels // groups, -1)
+    # BLAS is faster with the long positions axis inside both operands: take dw transposed.
+    dw = xp.matmul(cols, grads.transpose(0, 2, 1)).transpose(0, 2, 1)
+    return dw.reshape(out_channels, x.shape[1] // groups, *kernel_size)
+
+
+# --------------------------------------------------------------------------- VJPs
+def _fit(
+    padding: Pairs, size: tuple[int, ...], kernel_size: tuple[int, ...], **attrs: Any
+) -> Pairs:
+    """Padding that makes ``conv_transpose`` give back exactly ``size``.
+
+    A strided convolution may leave the last rows of the padded input unused; the
+    transposed convolution must then return zeros there, so its padding after shrinks.
+    """
+    fitted = []
+    for n, k, s, (lo, hi), d in zip(
+        size, kernel_size, attrs["stride"], padding, attrs["dilation"], strict=True
+    ):
+        unused = (n + lo + hi - _extent(k, d)) % s
+        fitted.append((lo, hi - unused))
+    return tuple(fitted)
+
+
+def _conv_vjp(
+    g: Tensor, out: Tensor, x: Tensor, w: Tensor, *, padding: Pairs, **attrs: Any
+) -> tuple:
+    gx = gw = None
+    if x.requires_grad:
+        fitted = _fit(padding, x.shape[2:], w.shape[2:], **attrs)
+        gx = apply(_conv_transpose, g, w, padding=fitted, **attrs)
+    if w.requires_grad:
+        gw = apply(_conv_weight, x, g, kernel_size=w.shape[2:], padding=padding, **attrs)
+    return gx, gw
+
+
+def _transpose_vjp(g: Tensor, out: Tensor, x: Tensor, w: Tensor, **attrs: Any) -> tuple:
+    gx = apply(_convolution, g, w, **attrs) if x.requires_grad else None
+    gw = apply(_conv_weight, g, x, kernel_size=w.shape[2:], **attrs) if w.requires_grad else None
+    return gx, gw
+
+
+def _weight_vjp(
+    gw: Tensor,
+    out: Tensor,
+    x: Tensor,
+    g: Tensor,
+    *,
+    kernel_size: tuple[int, ...],
+    padding: Pairs,
+    **attrs: Any,
+) -> tuple:
+    gx = gg = None
+    if x.requires_grad:
+        fitted = _fit(padding, x.shape[2:], kernel_size, **attrs)
+        gx = apply(_conv_transpose, g, gw, padding=fitted, **attrs)
+    if g.requires_grad:
+        gg = apply(_convolution, x, gw, padding=padding, **attrs)
+    return gx, gg
+
+
+_convolution = register(
+    OpRecord("convolution", _conv_forward, _conv_vjp, _bilinear_rule(_conv_sizes))
+)
+_conv_transpose = register(
+    OpRecord(
+        "conv_transpose",
+        _transpose_forward,
+        _transpose_vjp,
+        _bilinear_rule(_transpose_sizes),
+    )
+)
+_conv_weight = register(OpRecord("conv_weight", _weight_forward, _weight_vjp, _weight_rule))
+
+
+# ------------------------------------------------------------------ public functions
+def _ints(op: str, name: str, value: Any, nd: int, low: int) -> tuple[int, ...]:
+    """``value`` (an int, or 1 or ``nd`` ints, as PyTorch accepts) as ``nd`` ints ``>= low``."""
+    try:
+        values = (operator.index(value),)
+    except TypeError:
+        try:
+            values = tuple(operator.index(v) for v in value)
+        except TypeError:
+            values = ()
+    if len(values) == 1:
+        values *= nd
+    if len(values) != nd or min(values) < low:
+        bound = "positive" if low > 0 else "non-negative"
+        raise op_error(op, f"expected {name} to be {bound}: one int or {nd} ints, got {value!r}")
+    return values
+
+
+def _check_tensors(op: str, nd: int, input: Any, weight: Any, bias: Any) -> None:
+    if not all(isinstance(t, Tensor) for t in (input, weight)) or not isinstance(
+        bias, (Tensor, type(None))
+    ):
+        names = ", ".join(type(t).__name__ for t in (input, weight, bias))
+        raise op_error(op, f"expected input, weight and bias to be Tensors, got {names}", TypeError)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise op_error(
+            op,
+            f"expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, "
+            f"got input of shape {input.shape}",
+        )
+    if weight.ndim != nd + 2:
+        raise op_error(op, f"expected a {nd + 2}-D weight, got weight of shape {weight.shape}")
+    for t in (weight, bias):
+        if t is not None and (input.data.dtype.kind != "f" or t.dtype != input.dtype):
+            raise op_error(
+                op,
+                f"expected input, weight and bias of one floating dtype, got input "
+                f"{input.dtype} and {'weight' if t is weight else 'bias'} {t.dtype}",
+                DTypeError,
+            )
+
+
+def _run(
+    op: str,
+    record: OpRecord,
+    sizes: Callable,
+    input: Tensor,
+    weight: Tensor,
+    bias: Any,
+    **attrs: Any,
+) -> Tensor:
+    """Check shapes in the user's terms, then apply ``record`` to a batch and add ``bias``."""
+    nd = len(attrs["stride"])
+    if not isinstance(attrs["groups"], int) or attrs["groups"] < 1:
+        raise op_error(op, f"expected groups to be a positive int, got {attrs['groups']!r}")
+    try:
+        out_shape = sizes(input.shape, weight.shape, **attrs)
+    except ShapeError as err:
+        raise op_error(op, str(err)) from None
+    if bias is not None and bias.shape != out_shape[-nd - 1 : -nd]:
+        raise op_error(
+            op,
+            f"expected a bias of shape {out_shape[-nd - 1 : -nd]}, got bias of shape {bias.shape}",
+        )
+    batched = input.ndim == nd + 2
+    out = apply(record, input if batched else reshape(input, (1, *input.shape)), weight, **attrs)
+    if bias is not None:
+        out = out + reshape(bias, (-1,) + (1,) * nd)
+    return out if batched else reshape(out, out_shape)
+
+
+def _conv(
+    op: str,
+    nd: int,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntOrTuple,
+    padding: IntOrTuple | str,
+    dilation: IntOrTuple,
+    groups: int,
+) -> Tensor:
+    _check_tensors(op, nd, input, weight, bias)
+    stride = _ints(op, "stride", stride, nd, 1)
+    dilation = _ints(op, "dilation", dilation, nd, 1)
+    if not isinstance(padding, str):
+        pairs = tuple((p, p) for p in _ints(op, "padding", padding, nd, 0))
+    elif padding == "valid":
+        pairs = ((0, 0),) * nd
+    elif padding == "same":
+        if any(s != 1 for s in stride):
+            raise op_error(op, f"padding='same' needs stride 1, got stride {stride}")
+        # PyTorch's rule: an odd total padding puts the extra zero after.
+        totals = [d * (k - 1) for d, k in zip(dilation, weight.shape[2:], strict=True)]
+        pairs = tuple((t // 2, t - t // 2) for t in totals)
+    else:
+        raise op_error(op, f"padding must be 'valid', 'same' or ints, got {padding!r}")
+    return _run(
+        op,
+        _convolution,
+        _conv_sizes,
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=pairs,
+        dilation=dilation,
+        groups=groups,
+    )
+
+
+def _conv_t(
+    op: str,
+    nd: int,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntOrTuple,
+    padding: IntOrTuple,
+    output_padding: IntOrTuple,
+    groups: int,
+    dilation: IntOrTuple,
+) -> Tensor:
+    _check_tensors(op, nd, input, weight, bias)
+    stride = _ints(op, "stride", stride, nd, 1)
+    dilation = _ints(op, "dilation", dilation, nd, 1)
+    padding = _ints(op, "padding", padding, nd, 0)
+    output_padding = _ints(op, "output_padding", output_padding, nd, 0)
+    for o, s, d in zip(output_padding, stride, dilation, strict=True):
+        if o >= s and o >= d:
+            raise op_error(
+                op,
+                f"output_padding {output_padding} must be smaller than either stride {stride} "
+                f"or dilation {dilation}",
+            )
+    # output_padding extends the output after its last row: a negative crop there.
+    pairs = tuple((p, p - o) for p, o in zip(padding, output_padding, strict=True))
+    return _run(
+        op,
+        _conv_transpose,
+        _transpose_sizes,
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=pairs,
+        dilation=dilation,
+        groups=groups,
+    )
+
+
+@composite
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D convolution (cross-correlation) over ``(N, C, L)`` or unbatched ``(C, L)`` input.
+
+    Args:
+        weight: ``(out_channels, in_channels / groups, kernel)``.
+        bias: optional ``(out_channels,)``.
+        stride, dilation: an int or a 1-tuple.
+        padding: zeros on both sides; an int, a 1-tuple, ``'valid'`` (none) or ``'same'``
+            (output as long as the input; stride 1 only).
+        groups: split the channels into this many independent convolutions.
+
+    Returns:
+        ``(N, out_channels, L_out)``, with ``L_out = (L + 2p - d (k - 1) - 1) // s + 1``.
+
+    Raises:
+        ShapeError: for wrong ranks, channels that do not match the weight and groups, or a
+            kernel larger than the padded input.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.conv1d(ember.arange(5.0).reshape(1, 1, 5), ember.ones(1, 1, 2)).tolist()
+    [[[1.0, 3.0, 5.0, 7.0]]]
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D convolution (cross-correlation) over ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+
+    Args:
+        weight: ``(out_channels, in_channels / groups, kH, kW)``.
+        bias: optional ``(out_channels,)``.
+        stride, dilation: an int or a pair.
+        padding: an int, a pair, ``'valid'`` (none) or ``'same'`` (output the size of the
+            input; stride 1 only; an odd total puts the extra zero at the bottom/right).
+        groups: split the channels into this many independent convolutions.
+
+    Returns:
+        ``(N, out_channels, H_out, W_out)``.
+
+    Raises:
+        ShapeError: for wrong ranks, channels that do not match the weight and groups, or a
+            kernel larger than the padded input.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> x, w = ember.ones(1, 3, 5, 5), ember.ones(8, 3, 3, 3)
+    >>> F.conv2d(x, w, padding=1).shape
+    (1, 8, 5, 5)
+    >>> F.conv2d(x, w, stride=2)[0, 0].tolist()
+    [[27.0, 27.0], [27.0, 27.0]]
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite
+def conv3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3-D convolution over ``(N, C, D, H, W)`` or unbatched ``(C, D, H, W)`` input.
+
+    Arguments as ``conv2d``, with triples; weight ``(out, in / groups, kD, kH, kW)``.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.conv3d(ember.ones(2, 4, 3, 5, 5), ember.ones(6, 4, 3, 3, 3), padding="same").shape
+    (2, 6, 3, 5, 5)
+    """
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+@composite
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> Tensor:
+    """1-D transposed convolution, the gradient of ``conv1d`` with respect to its input.
+
+    Args:
+        weight: ``(in_channels, out_channels / groups, kernel)``.
+        padding: ``dilation * (kernel - 1) - padding`` zeros are added on each side.
+        output_padding: extra size added after the last output element (smaller than the
+            stride or the dilation); picks one of the input sizes a strided ``conv1d`` maps
+            to the same output size.
+
+    Returns:
+        ``(N, out_channels, (L - 1) s - 2p + d (k - 1) + output_padding + 1)``.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.conv_transpose1d(ember.ones(1, 1, 3), ember.ones(1, 1, 2), stride=2).tolist()
+    [[[1.0, 1.0, 1.0, 1.0, 1.0, 1.0]]]
+    """
+    return _conv_t(
+        "conv_transpose1d",
+        1,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+@composite
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> Tensor:
+    """2-D transposed convolution ("deconvolution"), the gradient of ``conv2d`` in its input.
+
+    Args:
+        weight: ``(in_channels, out_channels / groups, kH, kW)``.
+        stride, padding, output_padding, dilation: an int or a pair each, as ``conv_transpose1d``.
+
+    Returns:
+        ``(N, out_channels, H_out, W_out)`` with
+        ``H_out = (H - 1) s - 2p + d (kH - 1) + output_padding + 1``.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> x, w = ember.ones(1, 4, 8, 8), ember.ones(4, 2, 3, 3)
+    >>> F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).shape
+    (1, 2, 16, 16)
+    """
+    return _conv_t(
+        "conv_transpose2d",
+        2,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+@composite
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> Tensor:
+    """3-D transposed convolution; arguments as ``conv_transpose2d``, with triples.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.conv_transpose3d(ember.ones(1, 2, 2, 3, 3), ember.ones(2, 1, 2, 2, 2)).shape
+    (1, 1, 3, 4, 4)
+    """
+    return _conv_t(
+        "conv_transpose3d",
+        3,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )

@@ -1,0 +1,102 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ember.optim.optimizer import Optimizer, _check, _check_common, _prepare_grad
+from ember.tensor import Tensor
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, as ``torch.optim.SGD``.
+
+    With gradient ``g`` (negated when ``maximize``), each step does::
+
+        g = g + weight_decay * p
+        b = g on the first step, else momentum * b + (1 - dampening) * g
+        g = g + momentum * b if nesterov else b          (when momentum != 0)
+        p = p - lr * g
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate.
+        momentum: momentum factor.
+        dampening: dampening of the momentum.
+        weight_decay: L2 penalty.
+        nesterov: use Nesterov momentum (needs momentum > 0 and no dampening).
+        maximize: maximize the objective instead of minimizing it.
+
+    Raises:
+        ValueError: for a negative lr, momentum or weight_decay, or Nesterov
+            without momentum.
+
+    >>> import ember
+    >>> w = ember.tensor([1.0], requires_grad=True)
+    >>> opt = ember.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    >>> round(w.item(), 4)
+    0.46
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        _check_common("SGD", lr, weight_decay=weight_decay)
+        _check("SGD", momentum >= 0.0, f"Invalid momentum value: {momentum}")
+        _check(
+            "SGD",
+            not nesterov or (momentum > 0 and dampening == 0),
+            "Nesterov momentum requires a momentum and zero dampening",
+        )
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov, maximize = (
+            group["weight_decay"],
+            group["nesterov"],
+            group["maximize"],
+        )
+        state = self.state
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            param = p.data
+            grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
+            if momentum != 0:
+                pstate = state[p]
+                saved = pstate.get("momentum_buffer")
+                if saved is None:
+                    # The first step starts the buffer at the gradient, undamped.
+                    buf = grad.copy()
+                    pstate["momentum_buffer"] = Tensor(buf)
+                else:
+                    buf = saved.data
+                    buf *= momentum
+                    buf += (1 - dampening) * grad
+                grad = grad + momentum * buf if nesterov else buf
+            param += -lr * grad
+            p._version += 1
