@@ -5,7 +5,16 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["EmberError", "ShapeError", "DTypeError", "GraphError", "AnomalyError", "caller"]
+__all__ = [
+    "AnomalyError",
+    "CheckpointError",
+    "DTypeError",
+    "EmberError",
+    "GraphError",
+    "ShapeError",
+    "StateDictError",
+    "caller",
+]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -28,6 +37,14 @@ class GraphError(EmberError, RuntimeError):
 
 class AnomalyError(EmberError, RuntimeError):
     """Anomaly mode found a NaN or Inf produced by an op."""
+
+
+class StateDictError(EmberError, RuntimeError):
+    """``load_state_dict`` found missing, unexpected or mismatched entries."""
+
+
+class CheckpointError(EmberError, ValueError):
+    """A checkpoint file is truncated, corrupt, or not a safetensors file."""
 
 
 def caller(depth: int = 2) -> str:

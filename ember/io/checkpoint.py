@@ -20,7 +20,7 @@ import numpy
 import safetensors.numpy
 
 from ember import dtypes
-from ember.errors import EmberError, caller
+from ember.errors import CheckpointError, caller
 from ember.tensor import Tensor
 
 __all__ = ["CheckpointError", "load", "save"]
@@ -29,10 +29,6 @@ _HEADER_SIZE = struct.Struct("<Q")
 # The safetensors dtype codes of Ember's dtypes (bfloat16 and unsigned types wider
 # than a byte have no Ember dtype).
 _DTYPE_CODES = ("BOOL", "U8", "I8", "I16", "I32", "I64", "F16", "F32", "F64")
-
-
-class CheckpointError(EmberError, ValueError):
-    """A checkpoint file is truncated, corrupt, or not a safetensors file."""
 
 
 def _arrays(obj: Any) -> dict[str, numpy.ndarray]:

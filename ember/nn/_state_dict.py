@@ -15,15 +15,11 @@ import numpy
 
 from ember import dtypes
 from ember.autograd import no_grad
-from ember.errors import EmberError
+from ember.errors import StateDictError
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
 
 __all__ = ["StateDictError", "load_into"]
-
-
-class StateDictError(EmberError, RuntimeError):
-    """``load_state_dict`` found missing, unexpected or mismatched entries."""
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):

@@ -11,8 +11,7 @@ import torch
 
 import ember
 from ember import nn
-from ember.errors import DTypeError, ShapeError
-from ember.nn._state_dict import StateDictError
+from ember.errors import DTypeError, ShapeError, StateDictError
 from ember.nn.module import _CALLS
 
 
