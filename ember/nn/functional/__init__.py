@@ -5,8 +5,9 @@ Use it as ``import ember.nn.functional as F``. Primitives live in the op table
 activations and losses written in Ember ops live in this package.
 """
 
-from ember.nn.functional import activations, losses
+from ember.nn.functional import activations, ctc, losses
 from ember.nn.functional.activations import *  # noqa: F403
+from ember.nn.functional.ctc import *  # noqa: F403
 from ember.nn.functional.losses import *  # noqa: F403
 from ember.ops import conv, nn, pool, resample
 from ember.ops.activation import log_softmax, softmax
@@ -22,6 +23,7 @@ __all__ = [
     "softmax",
     *activations.__all__,
     *conv.__all__,
+    *ctc.__all__,
     *losses.__all__,
     *nn.__all__,
     *pool.__all__,
