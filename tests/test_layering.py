@@ -22,6 +22,7 @@ RANK = {
     "nn": 6,
     "optim": 7,
     "io": 8,
+    "zoo": 8,
     "cli": 9,
     "__init__": 9,
 }
