@@ -8,6 +8,7 @@ from ember.ops import (
     activation,
     conv,
     core,
+    dropout,
     elementwise,
     index,
     inplace,
@@ -42,4 +43,4 @@ __all__ = [
 ]
 # Registered for their records and Tensor methods; their functions are public
 # through ``ember.nn.functional``, as in PyTorch.
-_ = (conv, inplace, nn, pool, resample)
+_ = (conv, dropout, inplace, nn, pool, resample)

@@ -10,8 +10,10 @@ from ember.nn.functional.activations import *  # noqa: F403
 from ember.nn.functional.ctc import *  # noqa: F403
 from ember.nn.functional.losses import *  # noqa: F403
 from ember.ops import conv, nn, pool, resample
+from ember.ops import dropout as dropout_ops
 from ember.ops.activation import log_softmax, softmax
 from ember.ops.conv import *  # noqa: F403
+from ember.ops.dropout import *  # noqa: F403
 from ember.ops.nn import *  # noqa: F403
 from ember.ops.pool import *  # noqa: F403
 from ember.ops.resample import *  # noqa: F403
@@ -23,6 +25,7 @@ __all__ = [
     "softmax",
     *activations.__all__,
     *conv.__all__,
+    *dropout_ops.__all__,
     *ctc.__all__,
     *losses.__all__,
     *nn.__all__,

@@ -1,5 +1,174 @@
-"""Samples for the nn family (see ``tests/ops/samples/base.py``)."""
+"""Samples for the nn family (see ``tests/ops/samples/base.py``).
 
-from tests.ops.samples.base import Sample
+Running statistics are mutated in place by training-mode normalization, so the
+samples that use them build fresh buffers inside ``ember_fn``/``torch_fn``, in
+the input's dtype, on every call. Dropout's random masks cannot be compared
+with PyTorch's; its samples use ``p=1`` (all zeros, deterministic) and
+``tests/ops/test_nn.py`` checks the masks themselves.
+"""
 
-SAMPLES: dict[str, list[Sample]] = {}
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as TF
+
+import ember
+import ember.nn.functional as EF
+from tests.ops.samples.base import Sample, bools, distinct, ints, positive, randn
+
+_RUNNING_MEAN = randn(3)
+_RUNNING_VAR = positive(3)
+
+
+def _with_buffers(
+    name: str, params: tuple[str, ...] = (), stats: bool = False, buffers: bool = True, **kwargs
+) -> dict:
+    """ember_fn and torch_fn calling ``name(x, running_mean, running_var, **params, **kwargs)``
+    with fresh buffers; with ``stats`` they also return the updated buffers."""
+
+    def make(lib: object, functional: object) -> Callable:
+        def fn(x, *values):
+            mean = lib.tensor(_RUNNING_MEAN, dtype=x.dtype) if buffers else None
+            var = lib.tensor(_RUNNING_VAR, dtype=x.dtype) if buffers else None
+            named = dict(zip(params, values, strict=True))
+            out = getattr(functional, name)(x, mean, var, **named, **kwargs)
+            return (out, mean, var) if stats else out
+
+        return fn
+
+    return {"ember_fn": make(ember, EF), "torch_fn": make(torch, TF)}
+
+
+def _bool_mask(*shape: int) -> np.ndarray:
+    mask = bools(*shape)
+    mask[..., 0] = True  # a row with nothing to attend to is NaN in both frameworks
+    return mask
+
+
+SAMPLES: dict[str, list[Sample]] = {
+    "linear": [
+        Sample((randn(4, 3), randn(5, 3), randn(5))),
+        Sample((randn(4, 3), randn(5, 3))),
+        Sample((randn(2, 3, 4), randn(5, 4), randn(5))),
+        Sample((randn(3), randn(2, 3), randn(2))),
+        Sample((randn(2, 3), randn(4, 3), randn(1))),
+        Sample((randn(2, 3), randn(3))),
+        Sample((ints(-3, 3, 2, 3), ints(-3, 3, 4, 3), ints(-3, 3, 4)), grad=False),
+    ],
+    "batch_norm": [
+        Sample((randn(4, 3),), **_with_buffers("batch_norm")),
+        Sample(
+            (randn(2, 3, 5), randn(3), randn(3)),
+            **_with_buffers("batch_norm", ("weight", "bias"), eps=1e-3),
+        ),
+        Sample((randn(2, 3, 4),), **_with_buffers("batch_norm", training=True)),
+        Sample(
+            (randn(2, 3, 3, 3), randn(3), randn(3)),
+            **_with_buffers("batch_norm", ("weight", "bias"), training=True, momentum=0.3),
+        ),
+        Sample(
+            (randn(2, 3, 2, 2, 2), randn(3)),
+            **_with_buffers("batch_norm", ("weight",), buffers=False, training=True),
+        ),
+        Sample(
+            (randn(3, 3), randn(3)),
+            **_with_buffers("batch_norm", ("bias",), training=True, eps=1e-2),
+        ),
+        Sample(
+            (randn(2, 3, 4), randn(3), randn(3)),
+            grad=False,
+            **_with_buffers("batch_norm", ("weight", "bias"), stats=True, training=True),
+        ),
+    ],
+    "layer_norm": [
+        Sample((randn(2, 3, 4), [4])),
+        Sample((randn(2, 3, 4), (3, 4), randn(3, 4), randn(3, 4))),
+        Sample((randn(3, 5), [5], randn(5)), {"eps": 1e-3}),
+        Sample((randn(2, 4), [2, 4], None, randn(2, 4))),
+    ],
+    "group_norm": [
+        Sample((randn(2, 4, 3), 1)),
+        Sample((randn(2, 4, 3), 4, randn(4), randn(4))),
+        Sample((randn(2, 4, 2, 3), 2, randn(4), randn(4)), {"eps": 1e-3}),
+        Sample((randn(3, 4), 2, randn(4))),
+    ],
+    "instance_norm": [
+        Sample((randn(2, 3, 4),)),
+        Sample(
+            (randn(2, 3, 2, 3), randn(3), randn(3)),
+            **_with_buffers("instance_norm", ("weight", "bias"), momentum=0.2),
+        ),
+        Sample(
+            (randn(2, 3, 4),),
+            grad=False,
+            **_with_buffers("instance_norm", stats=True),
+        ),
+        Sample(
+            (randn(2, 3, 4), randn(3), randn(3)),
+            **_with_buffers("instance_norm", ("weight", "bias"), use_input_stats=False),
+        ),
+        Sample((randn(1, 2, 2, 2, 3),), {"eps": 1e-3}),
+    ],
+    "dropout": [
+        Sample((randn(2, 3),), {"p": 1.0}),
+        Sample((randn(4),), {"p": 1.0, "training": True}),
+    ],
+    "dropout1d": [
+        Sample((randn(2, 3, 4),), {"p": 1.0}),
+        Sample((randn(3, 4),), {"p": 1.0}),
+    ],
+    "dropout2d": [Sample((randn(2, 2, 3, 3),), {"p": 1.0})],
+    "dropout3d": [
+        Sample((randn(1, 2, 2, 2, 2),), {"p": 1.0}),
+        Sample((randn(2, 2, 2, 2),), {"p": 1.0}),
+    ],
+    "alpha_dropout": [Sample((randn(2, 3),), {"p": 1.0, "training": True})],
+    "feature_alpha_dropout": [Sample((randn(2, 3, 4),), {"p": 1.0, "training": True})],
+    # padding_idx and scale_grad_by_freq change the gradient on purpose, away from the
+    # derivative that finite differences measure: those samples are checked against PyTorch.
+    "embedding": [
+        Sample((np.array([[0, 2, 0], [4, 2, 2]]), randn(5, 4))),
+        Sample(
+            (np.array([[0, 2, 0], [4, 2, 2]]), randn(5, 4)),
+            {"padding_idx": 2},
+            finite_differences=False,
+        ),
+        Sample(
+            (np.array([1, 4, 4, 0]), randn(5, 3)), {"padding_idx": -1}, finite_differences=False
+        ),
+        Sample(
+            (np.array([[1, 3, 1], [1, 0, 3]]), randn(4, 2)),
+            {"scale_grad_by_freq": True},
+            finite_differences=False,
+        ),
+        Sample(
+            (np.array([3, 1, 1, 3], dtype=np.int32), randn(4, 2)),
+            {"padding_idx": 1, "scale_grad_by_freq": True},
+            finite_differences=False,
+        ),
+    ],
+    "one_hot": [
+        Sample((np.array([0, 2, 1, 2]),), grad=False),
+        Sample((np.array([[0, 2], [1, 3]]), 5), grad=False),
+        Sample((np.array([1, 0]),), {"num_classes": 2}, grad=False),
+    ],
+    "scaled_dot_product_attention": [
+        Sample((randn(2, 3, 4), randn(2, 5, 4), randn(2, 5, 3))),
+        Sample((randn(2, 3, 4), randn(2, 5, 4), randn(2, 5, 3), _bool_mask(3, 5))),
+        Sample(
+            (randn(1, 2, 3, 4), randn(1, 2, 5, 4), randn(1, 2, 5, 2), randn(2, 3, 5)),
+            nondiff=(3,),
+        ),
+        Sample((randn(2, 4, 3), randn(2, 4, 3), randn(2, 4, 3)), {"is_causal": True}),
+        Sample((randn(3, 2), randn(5, 2), randn(5, 3)), {"is_causal": True, "scale": 0.3}),
+        Sample(
+            (randn(1, 4, 3, 2), randn(1, 2, 3, 2), randn(1, 2, 3, 2)),
+            {"enable_gqa": True},
+        ),
+        Sample(
+            (distinct(2, 2, 3), randn(2, 3, 3), randn(2, 3, 2), _bool_mask(2, 2, 3)),
+            {"scale": 0.5},
+        ),
+    ],
+}
