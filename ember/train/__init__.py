@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the train work."""
+
+__all__: list[str] = []
