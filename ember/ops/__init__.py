@@ -15,6 +15,7 @@ from ember.ops import (
     linalg,
     nn,
     pool,
+    recurrent,
     reduce,
     resample,
     shape,
@@ -43,4 +44,4 @@ __all__ = [
 ]
 # Registered for their records and Tensor methods; their functions are public
 # through ``ember.nn.functional``, as in PyTorch.
-_ = (conv, dropout, inplace, nn, pool, resample)
+_ = (conv, dropout, inplace, nn, pool, recurrent, resample)
