@@ -169,9 +169,24 @@ def _topological_order(roots: Iterable[Node]) -> list[Node]:
     return order
 
 
-def _accumulate(buffers: dict, key: Any, value: Tensor) -> None:
+def _accumulate(buffers: dict, key: Any, value: Tensor, owned: set | None) -> None:
+    """Add ``value`` into ``buffers[key]``.
+
+    With ``owned`` (no graph being recorded), sums go into arrays this backward
+    pass allocated itself, in place: a weight used at every step of a sequence
+    then costs one buffer, not one new array per step. Arrays that came from a
+    VJP are never written to, since they may be views or shared.
+    """
     previous = buffers.get(key)
-    buffers[key] = value if previous is None else _add_op(previous, value)
+    if previous is None:
+        buffers[key] = value
+    elif owned is None:
+        buffers[key] = _add_op(previous, value)
+    elif key in owned:
+        numpy.add(previous.data, value.data, out=previous.data)
+    else:
+        buffers[key] = Tensor(previous.data + value.data)
+        owned.add(key)
 
 
 def _run_backward(
@@ -189,14 +204,15 @@ def _run_backward(
     node_grads: dict[int, Tensor] = {}
     leaf_grads: dict[int, Tensor] = {}
     leaves: dict[int, Tensor] = {}
+    owned = None if create_graph else set()
     roots = []
     for out, g in zip(outputs, grad_outputs, strict=True):
         if out._node is not None:
             roots.append(out._node)
-            _accumulate(node_grads, id(out._node), g)
+            _accumulate(node_grads, id(out._node), g, owned)
         else:
             leaves[id(out)] = out
-            _accumulate(leaf_grads, id(out), g)
+            _accumulate(leaf_grads, id(out), g, owned)
     captured: dict[int, Tensor] = {}
     prev_mode, anomaly = STATE.grad_enabled, STATE.anomaly
     STATE.grad_enabled = create_graph
@@ -220,10 +236,10 @@ def _run_backward(
                 if gi is None or edge is None:
                     continue
                 if type(edge) is Node:
-                    _accumulate(node_grads, id(edge), gi)
+                    _accumulate(node_grads, id(edge), gi, owned)
                 else:
                     leaves[id(edge)] = edge
-                    _accumulate(leaf_grads, id(edge), gi)
+                    _accumulate(leaf_grads, id(edge), gi, owned)
     finally:
         STATE.grad_enabled, STATE.anomaly = prev_mode, anomaly
     for key, g in leaf_grads.items():
@@ -237,16 +253,18 @@ def _run_backward(
             if key in capture:
                 captured[key] = g
         else:
-            _accumulate_into_leaf(leaf, g, create_graph)
+            _accumulate_into_leaf(leaf, g, create_graph, owned is not None and key in owned)
     return captured
 
 
-def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
-    if not create_graph:
-        g = Tensor(g.data)
+def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool, owned: bool) -> None:
     if leaf.grad is None:
-        # Own the memory: optimizers update .grad in place.
-        leaf.grad = g if create_graph else Tensor(g.data.copy())
+        # .grad must own its memory (optimizers update it in place): copy arrays
+        # that came straight from a VJP, which may be views or shared.
+        if create_graph:
+            leaf.grad = g
+        else:
+            leaf.grad = Tensor(g.data if owned else g.data.copy())
     elif create_graph:
         leaf.grad = _add_op(leaf.grad, g)
     else:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy
 
-from ember.backend.kernels import erf
+from ember.backend.kernels import erf, sigmoid
 
-__all__ = ["erf", "get_xp", "numpy_module"]
+__all__ = ["erf", "get_xp", "numpy_module", "sigmoid"]
 
 numpy_module = numpy
 

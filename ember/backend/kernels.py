@@ -6,12 +6,13 @@ import math
 
 import numpy
 
-__all__ = ["erf"]
+__all__ = ["erf", "sigmoid"]
 
-try:  # SciPy's erf is a C loop; use it when it is installed.
+try:  # SciPy's erf and expit are single C loops; use them when SciPy is installed.
     from scipy.special import erf as _scipy_erf
+    from scipy.special import expit as _scipy_expit
 except ImportError:  # pragma: no cover - depends on the environment
-    _scipy_erf = None
+    _scipy_erf = _scipy_expit = None
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -43,3 +44,20 @@ def erf(xp: object, x: object) -> object:
     tail = 1.0 - xp.exp(-big * big) / (math.sqrt(math.pi) * frac)
     out = xp.where(a < 3.0, series, tail)
     return (xp.sign(work) * out).astype(x.dtype, copy=False)
+
+
+def sigmoid(xp: object, x: object) -> object:
+    """The logistic function, without overflow for large ``|x|``.
+
+    Uses SciPy's ``expit`` when present; otherwise evaluates ``exp(-|x|)`` once
+    and picks the stable form for each sign, with in-place steps on fresh buffers.
+    """
+    if _scipy_expit is not None and xp is numpy:
+        return _scipy_expit(x)
+    e = xp.abs(x)
+    xp.negative(e, out=e)
+    xp.exp(e, out=e)
+    positive = e + 1
+    xp.reciprocal(positive, out=positive)
+    e *= positive
+    return xp.where(x >= 0, positive, e)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ember import dtypes
 from ember.backend import erf as _erf_kernel
+from ember.backend import sigmoid as _sigmoid_kernel
 from ember.ops.core import broadcast_shapes, promote, scalar_like, to_dtype, unbroadcast
 from ember.ops.dispatch import (
     OpRecord,
@@ -152,14 +153,8 @@ tanh = _unary(
 )
 
 
-def _sigmoid_forward(xp: Any, x: Any) -> Any:
-    # exp of a large positive number overflows; evaluate each half where it is stable.
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
 sigmoid = _unary(
-    "sigmoid", _sigmoid_forward, lambda g, out, x: (g * out * (1 - out),), floating=True
+    "sigmoid", _sigmoid_kernel, lambda g, out, x: (g * out * (1 - out),), floating=True
 )
 relu = _unary(
     "relu", lambda xp, x: xp.maximum(x, 0), lambda g, out, x: (g * (out > 0),), floating=False
