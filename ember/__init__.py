@@ -7,7 +7,7 @@
 [2.0, 4.0]
 """
 
-from ember import autograd, dtypes, errors, nn, ops, optim, random, testing
+from ember import autograd, dtypes, errors, nn, ops, optim, random, testing, train
 from ember.autograd import (
     enable_grad,
     is_grad_enabled,
@@ -39,6 +39,7 @@ from ember.ops import *  # noqa: F403
 from ember.ops import __all__ as _ops_all
 from ember.random import initial_seed, manual_seed, seed
 from ember.tensor import Device, Tensor
+from ember.train import Model, Sequential, callbacks, metrics
 
 # PyTorch spells it ``torch.bool``; ``bool_`` avoids shadowing the builtin inside Ember.
 globals()["bool"] = bool_
@@ -51,6 +52,11 @@ __version__ = "0.1.0"
 __all__ = [
     "nn",
     "optim",
+    "train",
+    "Model",
+    "Sequential",
+    "callbacks",
+    "metrics",
     "DType",
     "Device",
     "Tensor",
