@@ -7,7 +7,7 @@
 [2.0, 4.0]
 """
 
-from ember import autograd, dtypes, errors, nn, ops, optim, random, testing, train
+from ember import autograd, data, dtypes, errors, nn, ops, optim, random, testing, train, viz, zoo
 from ember.autograd import (
     enable_grad,
     is_grad_enabled,
@@ -50,6 +50,9 @@ globals()["int"] = int32
 __version__ = "0.1.0"
 
 __all__ = [
+    "zoo",
+    "viz",
+    "data",
     "nn",
     "optim",
     "train",
