@@ -3,10 +3,11 @@
 Parameters have torch's names, order, shapes, gate order (LSTM ``i, f, g, o``,
 GRU ``r, z, n``) and initialisation, so a torch state dict loads unchanged.
 
-The sequence layers are written for speed in Ember ops. The input-to-hidden
-product of each block of ``_BLOCK`` time steps is one GEMM, taken before those
-steps; only the recurrent product and the gate arithmetic run step by step, in as
-few ops as the cell allows.
+The LSTM runs on the fused ``lstm_scan`` record: one GEMM for the input's part of the
+gates of the whole sequence, then the recurrence in one op. ``RNN`` and ``GRU`` are written
+in Ember ops: the input-to-hidden product of each block of ``_BLOCK`` time steps is one
+GEMM, taken before those steps; only the recurrent product and the gate arithmetic run step
+by step, in as few ops as the cell allows.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy
-
 import ember.nn.functional as F
 from ember.creation import zeros
 from ember.nn import init
 from ember.nn.layers.linear import _parameter
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
-from ember.ops.core import clone
 from ember.ops.elementwise import relu, sigmoid, tanh
-from ember.ops.linalg import matmul
+from ember.ops.recurrent import lstm_scan
 from ember.ops.shape import cat, stack, unbind
 from ember.tensor import Tensor
 
@@ -56,33 +54,6 @@ _Step = Callable[[Tensor, _State], _State]
 
 
 # ------------------------------------------------------------------ the cells' arithmetic
-def _lstm_constants(hidden_size: int, dtype: Any, batch: int) -> tuple[Tensor, Tensor]:
-    """Per-gate ``scale`` ``(4H,)`` and ``shift`` ``(batch, 4H)`` such that
-    ``tanh(z * scale) * scale + shift`` is ``sigmoid`` on the ``i, f, o`` gates and ``tanh``
-    on ``g``.
-
-    ``sigmoid(z) = (tanh(z / 2) + 1) / 2``: one ``tanh`` over all four gates replaces three
-    sigmoids and a tanh, and scaling by a power of two is exact. ``shift`` is a broadcast
-    view of the gates' own shape, so that backward sums no gradient for it over the batch.
-    """
-    scale = numpy.full(4 * hidden_size, 0.5, dtype=dtype.np)
-    scale[2 * hidden_size : 3 * hidden_size] = 1.0
-    shift = scale * (scale != 1.0)
-    return Tensor(scale), Tensor(numpy.broadcast_to(shift, (batch, shift.shape[0])))
-
-
-def _lstm_update(
-    t: Tensor, c: Tensor, constants: tuple[Tensor, Tensor], hidden_size: int
-) -> tuple[Tensor, Tensor]:
-    """The LSTM's new ``(h, c)`` from ``t = tanh(z * scale)`` (see ``_lstm_constants``)."""
-    scale, shift = constants
-    gates = t * scale + shift
-    h = hidden_size
-    i, f, g, o = gates[:, :h], gates[:, h : 2 * h], gates[:, 2 * h : 3 * h], gates[:, 3 * h :]
-    c = f * c + i * g
-    return o * tanh(c), c
-
-
 def _gru_update(x_part: Tensor, h_part: Tensor, h: Tensor, hidden_size: int) -> Tensor:
     """The GRU's new ``h`` from ``W_i x + b_i`` and ``W_h h + b_h`` (both ``(N, 3H)``)."""
     n2 = 2 * hidden_size
@@ -133,28 +104,27 @@ def _scan(
     return (outputs[::-1] if reverse else outputs), state
 
 
-def _recurrence(
-    mode: str, weights: Sequence[Tensor | None], hidden_size: int, batch: int
-) -> tuple[Tensor, Tensor | None, _Step]:
-    """The input projection ``(w_in, b_in)`` and the step function of one layer direction.
-
-    ``weights`` is ``(w_ih, w_hh, b_ih, b_hh, w_hr)``, with None for absent ones.
-    """
+def _lstm_direction(
+    x: Tensor, weights: Sequence[Tensor | None], state: _State, reverse: bool
+) -> tuple[list[Tensor], _State]:
+    """One direction of an LSTM layer over the whole sequence ``x`` ``(T, N, F)``: its
+    output, as a single block, and its last ``(h, c)``."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
-    if mode == "LSTM":
-        constants = _lstm_constants(hidden_size, w_ih.dtype, batch)
-        # Scaling the weights once costs less than scaling every step's gates.
-        column = Tensor(constants[0].data[:, None])
-        # A C-contiguous (in, 4H) copy: NumPy's GEMM is faster on it than on a transposed view.
-        w_hh_t = clone((w_hh * column).T)
-        b_in = _add_biases(b_ih, b_hh)
+    gates = F.linear(x, w_ih, _add_biases(b_ih, b_hh))
+    output, cell = lstm_scan(gates, *state, w_hh, w_hr, reverse=reverse)
+    last = 0 if reverse else -1
+    return [output], (output[last], cell[last])
 
-        def lstm_step(p: Tensor, state: _State) -> _State:
-            h, c = state
-            h, c = _lstm_update(tanh(p + matmul(h, w_hh_t)), c, constants, hidden_size)
-            return (h if w_hr is None else F.linear(h, w_hr)), c
 
-        return w_ih * column, None if b_in is None else b_in * constants[0], lstm_step
+def _recurrence(
+    mode: str, weights: Sequence[Tensor | None], hidden_size: int
+) -> tuple[Tensor, Tensor | None, _Step]:
+    """The input projection ``(w_in, b_in)`` and the step function of one direction of an
+    ``RNN`` or ``GRU`` layer.
+
+    ``weights`` is ``(w_ih, w_hh, b_ih, b_hh)``, with None for absent biases.
+    """
+    w_ih, w_hh, b_ih, b_hh = weights[:4]
     if mode == "GRU":
 
         def gru_step(p: Tensor, state: _State) -> _State:
@@ -353,19 +323,21 @@ class RNNBase(Module):
         x, batched = self._sequence(input)
         states = self._initial_states(hx, x, batched, names, sizes)
         directions = 2 if self.bidirectional else 1
-        blocks = _blocks(x)
+        # The LSTM's recurrence is one op over the whole sequence: it needs no blocks.
+        blocks = [x] if self.mode == "LSTM" else _blocks(x)
         finals: list[_State] = []
         for layer in range(self.num_layers):
             if layer and self.dropout and self.training:
                 blocks = [F.dropout(block, self.dropout, True) for block in blocks]
             outputs = []
             for direction in range(directions):
-                w_in, b_in, step = _recurrence(
-                    self.mode, self._weights(layer, direction), self.hidden_size, x.shape[1]
-                )
-                out, state = _scan(
-                    blocks, w_in, b_in, step, states[layer * directions + direction], direction
-                )
+                weights = self._weights(layer, direction)
+                state = states[layer * directions + direction]
+                if self.mode == "LSTM":
+                    out, state = _lstm_direction(blocks[0], weights, state, bool(direction))
+                else:
+                    w_in, b_in, step = _recurrence(self.mode, weights, self.hidden_size)
+                    out, state = _scan(blocks, w_in, b_in, step, state, direction)
                 outputs.append(out)
                 finals.append(state)
             if directions == 1:
@@ -749,10 +721,9 @@ class LSTMCell(RNNCellBase):
             ShapeError: if ``input``, ``h`` or ``c`` has the wrong shape.
         """
         x, (h, c), batched = self._batched(input, hx, 2)
-        constants = _lstm_constants(self.hidden_size, x.dtype, x.shape[0])
-        z = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
-        h, c = _lstm_update(tanh(z * constants[0]), c, constants, self.hidden_size)
-        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+        gates = F.linear(x, self.weight_ih, _add_biases(self.bias_ih, self.bias_hh))
+        output, cell = lstm_scan(gates.unsqueeze(0), h, c, self.weight_hh)
+        return (output[0], cell[0]) if batched else (output[0, 0], cell[0, 0])
 
 
 class GRUCell(RNNCellBase):

@@ -11,7 +11,8 @@ import torch
 
 import ember
 from ember import nn
-from ember.errors import ShapeError
+from ember.errors import GraphError, ShapeError
+from ember.ops.recurrent import lstm_scan
 from tests.nn.layers.test_linear import assert_uniform, error_message
 from tests.nn.layers.test_normalization import build, randn
 
@@ -222,6 +223,62 @@ def test_a_cell_unrolled_by_hand_matches_the_lstm_layer():
         h, c = cell(x[t], (h, c))
         np.testing.assert_allclose(h.detach().numpy(), output.detach().numpy()[t], rtol=1e-12)
     np.testing.assert_allclose(c.detach().numpy(), c_n.detach().numpy()[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"proj_size": 3, "bidirectional": True}, {"num_layers": 2}], ids=str
+)
+def test_lstm_second_derivatives_match_torch(kwargs):
+    """A gradient penalty: the parameters' gradients of the squared norm of the input's
+    gradient, which differentiates the LSTM's backward pass."""
+    torch_layer, ember_layer = build("LSTM", 4, 5, **kwargs)
+    x = randn(4, 2, 4)
+    cotangent = randn(
+        4, 2, (2 if kwargs.get("bidirectional") else 1) * (kwargs.get("proj_size") or 5)
+    )
+    results = []
+    for lib, layer in ((torch, torch_layer), (ember, ember_layer)):
+        inputs = lib.tensor(x, requires_grad=True)
+        output = layer(inputs)[0]
+        (grad_x,) = lib.autograd.grad(
+            (output * lib.tensor(cotangent)).sum(), inputs, create_graph=True
+        )
+        (grad_x * grad_x).sum().backward()
+        results.append({name: p.grad for name, p in layer.named_parameters()})
+    for name, expected in results[0].items():
+        np.testing.assert_allclose(
+            results[1][name].numpy(), expected.numpy(), rtol=RTOL, atol=ATOL, err_msg=name
+        )
+
+
+def test_lstm_scan_errors_name_the_shapes():
+    gates, h, c, weight = (
+        ember.zeros(3, 2, 8),
+        ember.zeros(2, 2),
+        ember.zeros(2, 2),
+        ember.zeros(8, 2),
+    )
+    message = error_message(lambda: lstm_scan(gates, h, ember.zeros(2, 3), weight))
+    assert message.startswith(
+        "lstm_scan: input of shape (3, 2, 8) does not match c0 of shape (2, 3): expected "
+        "(L, 2, 12) (called from test_rnn.py:"
+    )
+    message = error_message(lambda: lstm_scan(gates, ember.zeros(3, 2), c, weight))
+    assert "h0 of shape (3, 2) does not match: expected (2, 2)" in message
+    message = error_message(lambda: lstm_scan(gates, h, c, ember.zeros(8, 3)))
+    assert "weight_hh of shape (8, 3) does not match: expected (8, 2)" in message
+
+
+def test_lstm_scan_backward_refuses_its_own_derivative():
+    """Only reachable by calling the record directly: lstm_scan takes its second
+    derivatives through Ember ops."""
+    gates, h, c = ember.zeros(3, 2, 8), ember.zeros(2, 2), ember.zeros(2, 2)
+    weight = ember.zeros(8, 2, requires_grad=True)
+    output = ember.zeros(3 * 2 * 12)
+    record = ember.ops.OP_TABLE["lstm_scan_backward"]
+    packed = ember.ops.apply(record, output, output, gates, h, c, weight, reverse=False)
+    with pytest.raises(GraphError, match="lstm_scan_backward: has no derivative of its own"):
+        packed.sum().backward()
 
 
 # ------------------------------------------------------- construction and init
