@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from typing import Any
 
 import numpy
 
-__all__ = ["erf", "sigmoid"]
+__all__ = ["Col2im", "by_sample", "erf", "im2col", "pad", "per_sample", "sigmoid"]
+
+Pairs = tuple[tuple[int, int], ...]
 
 try:  # SciPy's erf and expit are single C loops; use them when SciPy is installed.
     from scipy.special import erf as _scipy_erf
@@ -61,3 +65,179 @@ def sigmoid(xp: object, x: object) -> object:
     xp.reciprocal(positive, out=positive)
     e *= positive
     return xp.where(x >= 0, positive, e)
+
+
+# ------------------------------------------------------------------ convolution
+# OpenBLAS runs a GEMM of fewer than 2**19 multiply-adds on one thread (its SMP threshold);
+# larger ones fork and join its threads on every call, which costs little on an idle machine
+# and milliseconds per call on a busy one. A convolution's GEMM is therefore one call over
+# the whole batch, unless one sample's product is below that size: then one call per sample,
+# whose operands stay in cache, is faster (LeNet's first layer: 0.5 ms against 1.1 ms).
+_THREADED_FROM = 1 << 19
+
+
+def per_sample(rows: int, inner: int, columns: int) -> bool:
+    """Whether a convolution GEMM of one sample's size is best done one sample per call."""
+    return rows * inner * columns < _THREADED_FROM
+
+
+def pad(xp: Any, x: Any, padding: Pairs) -> Any:
+    """``x`` (N, C, *spatial) with (before, after) zeros around each spatial dim.
+
+    Negative widths crop. A padded copy is laid out ``(C, N, ...)`` in memory (its shape
+    is still ``(N, C, ...)``), so that ``im2col`` reads one channel's planes for the whole
+    batch from one block.
+    """
+    nd = len(padding)
+    if any(lo < 0 or hi < 0 for lo, hi in padding):
+        ends = zip(padding, x.shape[-nd:], strict=True)
+        x = x[(..., *(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in ends))]
+    widths = [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
+    if not any(lo or hi for lo, hi in widths):
+        return x
+    sizes = list(zip(widths, x.shape[-nd:], strict=True))
+    # Filling a zero buffer is several times faster than xp.pad.
+    shape = (x.shape[1], x.shape[0], *(n + lo + hi for (lo, hi), n in sizes))
+    out = xp.zeros(shape, dtype=x.dtype).swapaxes(0, 1)
+    out[(..., *(slice(lo, lo + n) for (lo, _), n in sizes))] = x
+    return out
+
+
+def im2col(
+    xp: Any,
+    x: Any,
+    kernel_size: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: Pairs,
+    dilation: tuple[int, ...],
+    groups: int,
+    out_size: tuple[int, ...],
+) -> Any:
+    """The input patches of a convolution as one matrix per group.
+
+    Returns ``(groups, C/groups * prod(kernel_size), N * prod(out_size))``: a row per
+    (channel, kernel offset), a column per (sample, output position), so that the batch is
+    one GEMM, or one per sample through ``by_sample``.
+    """
+    x = pad(xp, x, padding)
+    nd = len(stride)
+    n, c = x.shape[:2]
+    space = x.strides[2:]
+    windows = xp.lib.stride_tricks.as_strided(
+        x,
+        shape=(n, c, *out_size, *kernel_size),
+        strides=(
+            *x.strides[:2],
+            *(t * s for t, s in zip(space, stride, strict=True)),
+            *(t * d for t, d in zip(space, dilation, strict=True)),
+        ),
+    )
+    windows = windows.reshape(n, groups, c // groups, *out_size, *kernel_size)
+    out_axes = range(3, 3 + nd)
+    kernel_axes = range(3 + nd, 3 + 2 * nd)
+    cols = windows.transpose(1, 2, *kernel_axes, 0, *out_axes)
+    return cols.reshape(groups, (c // groups) * math.prod(kernel_size), n * math.prod(out_size))
+
+
+def by_sample(cols: Any, samples: int) -> Any:
+    """``(groups, rows, N * columns)`` viewed as ``(N, groups, rows, columns)``: one matrix
+    per sample, each a valid BLAS operand (its rows ``N * columns`` apart)."""
+    groups, rows = cols.shape[:2]
+    return cols.reshape(groups, rows, samples, -1).transpose(2, 0, 1, 3)
+
+
+class Col2im:
+    """col2im for a transposed convolution, as one contiguous add per kernel offset.
+
+    Kernel offset ``o`` adds its column block to the output positions
+    ``start + o * dilation + i * stride``: short runs at a stride, which NumPy adds
+    slowly. Here the output is kept as ``prod(stride)`` phase planes (the positions
+    ``p`` with one value of ``p % stride``), in which each offset's positions are a
+    shifted block. The input is widened with zero columns to the planes' row length, so
+    that every block becomes one run of the flattened plane: the zeros land in positions
+    that another offset owns and add nothing. The planes are interleaved into the output
+    once at the end.
+
+    Args:
+        in_size: spatial size of the transposed convolution's input.
+        padding: (before, after) per spatial dim, cropped from the output; a negative
+            width extends it instead (output_padding).
+    """
+
+    __slots__ = ("_count", "_offsets", "_phases", "_pitch", "_planes", "_run", "_widths")
+
+    def __init__(
+        self,
+        in_size: tuple[int, ...],
+        kernel_size: tuple[int, ...],
+        stride: tuple[int, ...],
+        padding: Pairs,
+        dilation: tuple[int, ...],
+    ) -> None:
+        starts = [max(-lo, 0) for lo, _ in padding]
+        full = [
+            a + (m - 1) * s + d * (k - 1) + 1 + max(-hi, 0)
+            for a, m, s, k, d, (_, hi) in zip(
+                starts, in_size, stride, kernel_size, dilation, padding, strict=True
+            )
+        ]
+        planes = [-(-f // s) for f, s in zip(full, stride, strict=True)]
+        # All dims but the first are widened to the planes' size; one spare row per plane
+        # takes the widened zeros that run past its last row.
+        self._widths = (in_size[0], *planes[1:])
+        self._pitch = math.prod(planes[1:])
+        self._planes = tuple(planes)
+        self._run = math.prod(self._widths)
+        phase_index = {p: i for i, p in enumerate(itertools.product(*map(range, stride)))}
+        self._offsets = []
+        for offset in itertools.product(*map(range, kernel_size)):
+            first = [a + o * d for a, o, d in zip(starts, offset, dilation, strict=True)]
+            phase = phase_index[tuple(f % s for f, s in zip(first, stride, strict=True))]
+            shift = 0
+            for f, s, q in zip(first, stride, planes, strict=True):
+                shift = shift * q + f // s
+            self._offsets.append((phase, shift))
+        self._phases = []
+        for phase, index in phase_index.items():
+            target, source = [], []
+            for r, s, (lo, hi), f in zip(phase, stride, padding, full, strict=True):
+                # The output is the full buffer's positions [max(lo, 0), f - max(hi, 0)).
+                begin, end = max(lo, 0), f - max(hi, 0)
+                first = begin + (r - begin) % s
+                count = len(range(first, end, s))
+                target.append(slice(first - begin, first - begin + (count - 1) * s + 1, s))
+                source.append(slice((first - r) // s, (first - r) // s + count))
+            if all(t.stop > t.start for t in target):
+                self._phases.append((index, tuple(target), tuple(source)))
+        self._count = len(phase_index)
+
+    @property
+    def run(self) -> int:
+        """Columns per sample and input channel: the widened input's spatial size."""
+        return self._run
+
+    def spread(self, xp: Any, x: Any) -> Any:
+        """``x`` (N, C, *in_size) as ``(C, N * run)``: channels first, widened with zeros."""
+        n, c = x.shape[:2]
+        if self._widths == x.shape[2:]:
+            buffer = xp.empty((c, n, *self._widths), dtype=x.dtype)
+        else:
+            buffer = xp.zeros((c, n, *self._widths), dtype=x.dtype)
+        buffer[(slice(None), slice(None), *map(slice, x.shape[2:]))] = x.swapaxes(0, 1)
+        return buffer.reshape(c, n * self._run)
+
+    def fold(self, xp: Any, cols: Any, out_size: tuple[int, ...]) -> Any:
+        """Add the columns ``(N, C, prod(kernel), run)`` (any strides) into the output
+        ``(N, C, *out_size)``."""
+        n, c = cols.shape[:2]
+        plane = (self._planes[0] + 1) * self._pitch
+        buffer = xp.zeros((n, c, self._count, plane), dtype=cols.dtype)
+        for i, (phase, shift) in enumerate(self._offsets):
+            buffer[:, :, phase, shift : shift + self._run] += cols[:, :, i]
+        grid = buffer[..., : self._planes[0] * self._pitch]
+        grid = grid.reshape(n, c, self._count, *self._planes)
+        out = xp.empty((n, c, *out_size), dtype=cols.dtype)
+        every = (slice(None), slice(None))
+        for phase, target, source in self._phases:
+            out[(*every, *target)] = grid[(*every, phase, *source)]
+        return out

@@ -26,6 +26,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ember.backend.kernels import Col2im, by_sample, im2col, per_sample
 from ember.errors import DTypeError, ShapeError
 from ember.ops.dispatch import OpRecord, apply, check, check_dtype, composite, op_error, register
 from ember.ops.shape import reshape
@@ -201,68 +202,16 @@ def _weight_rule(x: Tensor, g: Tensor, *, kernel_size: tuple[int, ...], **attrs:
 
 
 # ------------------------------------------------------------------------ kernels
-def _pad(xp: Any, x: Any, padding: Pairs) -> Any:
-    """``x`` with (before, after) zeros around each spatial dim; negative widths crop."""
-    nd = len(padding)
-    if any(lo < 0 or hi < 0 for lo, hi in padding):
-        ends = zip(padding, x.shape[-nd:], strict=True)
-        x = x[(..., *(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in ends))]
-    widths = [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
-    if not any(lo or hi for lo, hi in widths):
-        return x
-    sizes = list(zip(widths, x.shape[-nd:], strict=True))
-    # Filling a zero buffer is several times faster than xp.pad.
-    out = xp.zeros(x.shape[:-nd] + tuple(n + lo + hi for (lo, hi), n in sizes), dtype=x.dtype)
-    out[(..., *(slice(lo, lo + n) for (lo, _), n in sizes))] = x
-    return out
-
-
-def _columns(
-    xp: Any,
-    x: Any,
-    kernel_size: tuple[int, ...],
-    stride: tuple[int, ...],
-    padding: Pairs,
-    dilation: tuple[int, ...],
-    groups: int,
-    out_size: tuple[int, ...],
-    batch_first: bool,
-) -> Any:
-    """im2col: the input patches as a matrix per group, one column per output position.
-
-    Returns ``(N, G, C/G * prod(k), prod(out))`` when ``batch_first``, else
-    ``(G, C/G * prod(k), N * prod(out))`` (the batch merged into the columns).
-    """
-    x = _pad(xp, x, padding)
-    nd = len(stride)
-    n, c = x.shape[:2]
-    space = x.strides[2:]
-    windows = xp.lib.stride_tricks.as_strided(
-        x,
-        shape=(n, c, *out_size, *kernel_size),
-        strides=(
-            *x.strides[:2],
-            *(t * s for t, s in zip(space, stride, strict=True)),
-            *(t * d for t, d in zip(space, dilation, strict=True)),
-        ),
-    )
-    windows = windows.reshape(n, groups, c // groups, *out_size, *kernel_size)
-    out_axes = tuple(range(3, 3 + nd))
-    kernel_axes = tuple(range(3 + nd, 3 + 2 * nd))
-    rows = (c // groups) * math.prod(kernel_size)
-    if batch_first:
-        cols = windows.transpose(0, 1, 2, *kernel_axes, *out_axes)
-        return cols.reshape(n, groups, rows, math.prod(out_size))
-    cols = windows.transpose(1, 2, *kernel_axes, 0, *out_axes)
-    return cols.reshape(groups, rows, n * math.prod(out_size))
-
-
+# Each GEMM is one call over the batch or one per sample: see ember.backend.kernels.
 def _conv_forward(xp: Any, x: Any, w: Any, **attrs: Any) -> Any:
     out_size = _conv_sizes(x.shape, w.shape, **attrs)
-    groups = attrs["groups"]
-    cols = _columns(xp, x, w.shape[2:], **attrs, out_size=out_size[2:], batch_first=True)
+    groups, n = attrs["groups"], x.shape[0]
     kernels = w.reshape(groups, w.shape[0] // groups, -1)
-    return xp.matmul(kernels, cols).reshape(out_size)
+    cols = im2col(xp, x, w.shape[2:], **attrs, out_size=out_size[2:])
+    if per_sample(*kernels.shape[1:], cols.shape[2] // n):
+        return xp.matmul(kernels, by_sample(cols, n)).reshape(out_size)
+    out = xp.matmul(kernels, cols).reshape(w.shape[0], n, -1)
+    return xp.ascontiguousarray(out.swapaxes(0, 1)).reshape(out_size)
 
 
 def _transpose_forward(
@@ -275,11 +224,11 @@ def _transpose_forward(
     dilation: tuple[int, ...],
     groups: int,
 ) -> Any:
-    n, in_size, kernel_size = x.shape[0], x.shape[2:], w.shape[2:]
-    if all(s == 1 for s in stride) and w.shape[0] <= 3 * w.shape[1] * groups:
+    kernel_size = w.shape[2:]
+    if all(s == 1 for s in stride) and w.shape[0] <= w.shape[1] * groups:
         # Without stride, this is a convolution with the kernel flipped and its channel axes
-        # swapped. Its im2col copies in_channels rows per offset where col2im adds
-        # out_channels, and a strided add costs about three copies: take the cheaper.
+        # swapped. Its im2col copies in_channels rows per kernel offset where col2im adds
+        # out_channels (and computes them with a GEMM): take the fewer rows.
         flipped = w.reshape(groups, w.shape[0] // groups, w.shape[1], *kernel_size)
         flipped = flipped.swapaxes(1, 2)[(..., *(slice(None, None, -1) for _ in kernel_size))]
         flipped = flipped.reshape(groups * w.shape[1], w.shape[0] // groups, *kernel_size)
@@ -290,39 +239,87 @@ def _transpose_forward(
         return _conv_forward(
             xp, x, flipped, stride=stride, padding=spread, dilation=dilation, groups=groups
         )
-    kernels = w.reshape(groups, w.shape[0] // groups, -1).transpose(0, 2, 1)
-    cols = xp.matmul(kernels, x.reshape(n, groups, w.shape[0] // groups, -1))
-    cols = cols.reshape(n, groups * w.shape[1], *kernel_size, *in_size)
-    # col2im: each kernel offset adds its columns to a strided slice of the padded output.
-    # Negative padding (output_padding) widens the buffer instead of cropping it.
-    start = tuple(max(-lo, 0) for lo, _ in padding)
-    full = tuple(
-        a + (m - 1) * s + _extent(k, d) + max(-hi, 0)
-        for a, m, s, k, d, (_, hi) in zip(
-            start, in_size, stride, kernel_size, dilation, padding, strict=True
-        )
+    out_size = _transpose_sizes(
+        x.shape, w.shape, stride=stride, padding=padding, dilation=dilation, groups=groups
     )
-    out = xp.zeros((n, cols.shape[1], *full), dtype=cols.dtype)
-    for offset in itertools.product(*(range(k) for k in kernel_size)):
-        target = tuple(
-            slice(a + o * d, a + o * d + (m - 1) * s + 1, s)
-            for a, o, d, m, s in zip(start, offset, dilation, in_size, stride, strict=True)
-        )
-        out[(slice(None), slice(None), *target)] += cols[(slice(None), slice(None), *offset)]
-    crop = tuple(
-        slice(max(lo, 0), f - max(hi, 0)) for (lo, hi), f in zip(padding, full, strict=True)
-    )
-    return out[(slice(None), slice(None), *crop)]
+    kernels = w.reshape(groups, w.shape[0] // groups, -1).swapaxes(1, 2)
+    if all(_extent(k, d) <= s for k, d, s in zip(kernel_size, dilation, stride, strict=True)):
+        return _scatter(xp, x, kernels, out_size, kernel_size, stride, padding, dilation)
+    return _fold(xp, x, kernels, out_size, kernel_size, stride, padding, dilation)
+
+
+def _fold(
+    xp: Any,
+    x: Any,
+    kernels: Any,
+    out_size: tuple[int, ...],
+    kernel_size: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: Pairs,
+    dilation: tuple[int, ...],
+) -> Any:
+    """``conv_transpose`` as one GEMM, then col2im."""
+    n = x.shape[0]
+    fold = Col2im(x.shape[2:], kernel_size, stride, padding, dilation)
+    inputs = fold.spread(xp, x).reshape(kernels.shape[0], kernels.shape[2], -1)
+    if per_sample(*kernels.shape[1:], fold.run):
+        cols = xp.matmul(kernels, by_sample(inputs, n))
+    else:
+        cols = by_sample(xp.matmul(kernels, inputs), n)
+    return fold.fold(xp, cols.reshape(n, out_size[1], -1, fold.run), out_size[2:])
+
+
+def _scatter(
+    xp: Any,
+    x: Any,
+    kernels: Any,
+    out_size: tuple[int, ...],
+    kernel_size: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: Pairs,
+    dilation: tuple[int, ...],
+) -> Any:
+    """``conv_transpose`` when no two kernel offsets reach one output position (a stride
+    at least the kernel's extent): each offset's columns are copied, not added, into place.
+    """
+    n, in_size = x.shape[0], x.shape[2:]
+    groups, rows, channels = kernels.shape
+    inputs = x.reshape(n, groups, channels, -1)
+    if per_sample(rows, channels, math.prod(in_size)):
+        cols = xp.matmul(kernels, inputs)
+    else:
+        inputs = inputs.transpose(1, 2, 0, 3).reshape(groups, channels, -1)
+        cols = by_sample(xp.matmul(kernels, inputs), n)
+    cols = cols.reshape(n, out_size[1], *kernel_size, *in_size)
+    out = xp.zeros((n, *out_size[1:]), dtype=cols.dtype)
+    every = (slice(None), slice(None))
+    for offset in itertools.product(*map(range, kernel_size)):
+        target, source = [], []
+        for o, d, m, s, (lo, _), size in zip(
+            offset, dilation, in_size, stride, padding, out_size[2:], strict=True
+        ):
+            # Input position i lands on o * d - lo + i * s; keep those inside the output.
+            first = o * d - lo
+            skip = -(first // s) if first < 0 else 0
+            count = min(m - skip, len(range(first + skip * s, size, s)))
+            target.append(slice(first + skip * s, first + (skip + count - 1) * s + 1, s))
+            source.append(slice(skip, skip + count))
+        if all(t.stop > t.start for t in target):
+            out[(*every, *target)] = cols[(*every, *offset, *source)]
+    return out
 
 
 def _weight_forward(xp: Any, x: Any, g: Any, *, kernel_size: tuple[int, ...], **attrs: Any) -> Any:
     groups = attrs["groups"]
     n, out_channels = g.shape[:2]
-    cols = _columns(xp, x, kernel_size, **attrs, out_size=g.shape[2:], batch_first=False)
-    grads = g.reshape(n, groups, out_channels // groups, -1).transpose(1, 2, 0, 3)
-    grads = grads.reshape(groups, out_channels // groups, -1)
-    # BLAS is faster with the long positions axis inside both operands: take dw transposed.
-    dw = xp.matmul(cols, grads.transpose(0, 2, 1)).transpose(0, 2, 1)
+    cols = im2col(xp, x, kernel_size, **attrs, out_size=g.shape[2:])
+    grads = g.reshape(n, groups, out_channels // groups, -1)
+    if per_sample(out_channels // groups, grads.shape[3], cols.shape[1]):
+        dw = xp.matmul(grads, by_sample(cols, n).swapaxes(2, 3)).sum(axis=0)
+    else:
+        grads = grads.transpose(1, 2, 0, 3).reshape(groups, out_channels // groups, -1)
+        # BLAS is faster with the long positions axis inside both operands: dw transposed.
+        dw = xp.matmul(cols, grads.swapaxes(1, 2)).swapaxes(1, 2)
     return dw.reshape(out_channels, x.shape[1] // groups, *kernel_size)
 
 

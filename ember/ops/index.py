@@ -268,9 +268,34 @@ def _put(xp: Any, out: Any, values: Any, index: tuple, accumulate: bool) -> None
         else:
             target[...] = values
     elif accumulate:
-        xp.add.at(target, advanced, values)
+        _accumulate(xp, target, advanced, values)
     else:
         target[advanced] = values
+
+
+def _accumulate(xp: Any, target: Any, advanced: tuple, values: Any) -> None:
+    """``target[advanced] += values``, where repeated indices add up.
+
+    NumPy's ``add.at`` is fast along one dimension and several times slower over whole
+    rows: an index of rows (the adjoint of ``x[rows]``, of an embedding) becomes the
+    offsets of the rows' elements in the flattened target.
+    """
+    rows = advanced[0]
+    if (
+        target.ndim < 2
+        or not target.flags.c_contiguous
+        or not _is_array(rows)
+        or any(item is not _ALL for item in advanced[1:])
+    ):
+        xp.add.at(target, advanced, values)
+        return
+    count = target.shape[0]
+    width = target.size // count if count else 0
+    rows = xp.asarray(rows)
+    rows = xp.where(rows < 0, rows + count, rows)
+    offsets = rows.reshape(-1, 1) * width + xp.arange(width)
+    spread = xp.broadcast_to(values, rows.shape + target.shape[1:])
+    xp.add.at(target.reshape(-1), offsets.reshape(-1), spread.reshape(-1))
 
 
 def _index_put_forward(xp: Any, x: Any, values: Any, *, index: tuple, accumulate: bool) -> Any:

@@ -144,9 +144,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # NumPy broadcasts a (1, C, 1, ...) operand against (N, C, *spatial) with one short inner loop
 # per (sample, channel); with few spatial elements that overhead dominates, and a contiguous
 # (1, C, *spatial) copy, broadcast over the samples only, runs several times faster. Small
-# tensors skip the copy: the two extra op calls would cost more than they save.
+# tensors skip the copy: the two extra op calls (about 10 us each) would cost more than they
+# save (measured per float32 op: 5 us saved at (32, 64, 8, 8), 45 us at (32, 64, 16, 16)).
 _EXPAND_SPATIAL_BELOW = 4096
-_EXPAND_NUMEL_FROM = 1 << 16
+_EXPAND_NUMEL_FROM = 1 << 18
 
 
 def _expands(shape: tuple[int, ...]) -> bool:
@@ -173,12 +174,27 @@ def _channel_sum(t: Tensor) -> Tensor:
     return _sum(out, tuple(range(1, out.ndim))) if out.ndim > 1 else out
 
 
+# Below this many elements per (sample, channel) row, a product and a sum beat one dot
+# product per row.
+_DOT_FROM = 16
+
+
+def _channel_dot(a: Tensor, b: Tensor) -> Tensor:
+    """Per-channel sum of ``a * b`` (both ``(N, C, ...)``): one dot product per (sample,
+    channel) row reads each operand once and writes no full-size temporary."""
+    rows, length = a.shape[0] * a.shape[1], math.prod(a.shape[2:])
+    if length < _DOT_FROM:
+        return _channel_sum(a * b)
+    dots = matmul(reshape(a, (rows, 1, length)), reshape(b, (rows, length, 1)))
+    return _sum(reshape(dots, a.shape[:2]), 0)
+
+
 def _moments(x: Tensor) -> tuple[Tensor, Tensor]:
     """Per-channel mean and biased variance of ``x`` (N, C, ...), each of shape ``(C,)``."""
     count = x.numel() // x.shape[1]
     mean = _channel_sum(x) / count
     centered = x - _per_channel(mean, x)
-    return mean, _channel_sum(centered * centered) / count
+    return mean, _channel_dot(centered, centered) / count
 
 
 def _batch_norm_rule(
@@ -238,15 +254,18 @@ def _batch_norm_vjp(
         mean, var = _moments(x)
     invstd = rsqrt(var + eps)
     scale = invstd * affine[0] if affine else invstd
-    centered = x - _per_channel(mean, x)
-    xhat = centered * _per_channel(invstd, x)
     g_sum = _channel_sum(g)
     needs_weight = bool(affine) and affine[0].requires_grad
-    g_xhat_sum = _channel_sum(g * xhat) if training or needs_weight else None
+    centered = g_centered = None
+    if training or needs_weight or var.requires_grad:
+        # Centered rather than folded into sum(g * x) - mean * sum(g): no cancellation when
+        # the mean is large against the spread.
+        centered = x - _per_channel(mean, x)
+        g_centered = _channel_dot(g, centered)
     affine_grads = ()
     if affine:
         affine_grads = (
-            g_xhat_sum if needs_weight else None,
+            g_centered * invstd if needs_weight else None,
             g_sum if affine[1].requires_grad else None,
         )
     if training:
@@ -254,14 +273,15 @@ def _batch_norm_vjp(
             return (None, None, None, *affine_grads)
         count = x.numel() // x.shape[1]
         # The batch mean and variance depend on x too: their share removes the gradient's
-        # mean and its projection on xhat, per channel.
-        centered_g = g - _per_channel(g_sum / count, x) - xhat * _per_channel(g_xhat_sum / count, x)
-        return (centered_g * _per_channel(scale, x), None, None, *affine_grads)
+        # mean and its projection on xhat, per channel. Each full-size tensor is used once:
+        # gx = (g - sum(g) / count - centered * sum(g * centered) / (count * var)) * scale.
+        projection = g_centered * (invstd * invstd / count)
+        shifted = g - _per_channel(g_sum / count, x)
+        gx = (shifted - centered * _per_channel(projection, x)) * _per_channel(scale, x)
+        return (gx, None, None, *affine_grads)
     gx = g * _per_channel(scale, x) if x.requires_grad else None
     gmean = -g_sum * scale if mean.requires_grad else None
-    gvar = None
-    if var.requires_grad:
-        gvar = _channel_sum(g * centered) * scale * invstd * invstd * -0.5
+    gvar = g_centered * scale * invstd * invstd * -0.5 if var.requires_grad else None
     return (gx, gmean, gvar, *affine_grads)
 
 

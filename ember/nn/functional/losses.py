@@ -1,6 +1,8 @@
 """Loss functions with ``torch.nn.functional``'s names, signatures, defaults and reductions.
 
-Each is a composite of Ember ops, so autograd differentiates it to any order. Every
+Each is a composite of Ember ops, so autograd differentiates it to any order; the
+common case of ``cross_entropy`` (class indices, no label smoothing) is the fused
+record of ``ember.ops.activation``, whose VJPs are written in Ember ops too. Every
 loss takes ``reduction``: ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss
 per element or sample). The deprecated ``size_average`` and ``reduce`` arguments of
 PyTorch are not taken; pass ``reduction``.
@@ -16,9 +18,9 @@ import warnings
 
 from ember.errors import DTypeError, ShapeError
 from ember.nn.functional.activations import _stable_softplus
-from ember.ops.activation import log_softmax
+from ember.ops.activation import _cross_entropy, log_softmax
 from ember.ops.core import broadcast_shapes, to_dtype
-from ember.ops.dispatch import composite, op_error
+from ember.ops.dispatch import apply, composite, op_error
 from ember.ops.elementwise import abs as _abs
 from ember.ops.elementwise import clamp, exp, log, minimum, where
 from ember.ops.index import gather
@@ -349,6 +351,8 @@ def cross_entropy(
 ) -> Tensor:
     """Cross-entropy between the softmax of logits ``input`` and class targets.
 
+    Class-index targets without label smoothing take one fused record each way.
+
     Args:
         input: logits of shape ``(N, C)``, ``(N, C, d1, ...)`` or unbatched ``(C,)``.
         target: class indices (integer, of input's shape without ``C``), or class
@@ -376,6 +380,12 @@ def cross_entropy(
     class_dim = _class_dim(op, input)
     classes = input.shape[class_dim]
     _check_class_weight(op, weight, classes)
+    if not label_smoothing and target.data.dtype.kind in "iu":
+        _check_class_target(op, input, target, ignore_index)
+        extra = () if weight is None else (weight,)
+        return apply(
+            _cross_entropy, input, target, *extra, ignore_index=ignore_index, reduction=reduction
+        )
     log_probs = log_softmax(input, class_dim)
     if target.data.dtype.kind == "f":
         return _cross_entropy_probabilities(

@@ -7,6 +7,7 @@ product is one batched ``matmul`` and no ``(N * heads)`` reshuffles are needed.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -22,7 +23,7 @@ from ember.ops.elementwise import gt
 from ember.ops.index import masked_fill
 from ember.ops.linalg import matmul
 from ember.ops.reduce import mean
-from ember.ops.shape import cat, chunk, pad, permute, reshape, squeeze, transpose, unsqueeze
+from ember.ops.shape import cat, pad, permute, reshape, squeeze, transpose, unsqueeze
 from ember.tensor import Tensor
 
 __all__ = ["MultiheadAttention"]
@@ -32,6 +33,15 @@ def _causal_mask(rows: int, cols: int, dtype: Any = None) -> Tensor:
     """A float ``(rows, cols)`` mask: 0 where ``col <= row``, ``-inf`` above the diagonal."""
     above = gt(unsqueeze(arange(cols), 0), unsqueeze(arange(rows), 1))
     return masked_fill(zeros(rows, cols, dtype=dtype), above, -math.inf)
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_causal_mask(rows: int, cols: int, dtype: dtypes.DType) -> Tensor:
+    """``_causal_mask``, built once per size and dtype: layers only read it, and building
+    it is half a dozen ops per call."""
+    mask = _causal_mask(rows, cols, dtype)
+    mask.data.flags.writeable = False
+    return mask
 
 
 def _additive(mask: Tensor, dtype: dtypes.DType) -> Tensor:
@@ -210,15 +220,13 @@ class MultiheadAttention(Module):
                 "Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                 "module method `generate_square_subsequent_mask` to create this mask."
             )
-        # The projections are shared when the inputs are one tensor: test before reshaping.
-        self_attention = query is key and key is value
         if not batched:
             query, key, value = unsqueeze(query, 0), unsqueeze(key, 0), unsqueeze(value, 0)
             if key_padding_mask is not None:
                 key_padding_mask = unsqueeze(key_padding_mask, 0)
         elif not self.batch_first:
             query, key, value = transpose(query, 0, 1), transpose(key, 0, 1), transpose(value, 0, 1)
-        q, k, v = self._project(query, key, value, self_attention)
+        q, k, v = self._project(query, key, value)
         batch, target, source = q.shape[0], q.shape[1], key.shape[1]
         if self.bias_k is not None:
             k = cat([k, broadcast_to(self.bias_k, (batch, 1, self.embed_dim))], 1)
@@ -227,7 +235,7 @@ class MultiheadAttention(Module):
             nothing = zeros(batch, 1, self.embed_dim, dtype=k.dtype)
             k, v = cat([k, nothing], 1), cat([v, nothing], 1)
         if is_causal and key_padding_mask is None and not need_weights:
-            mask = _causal_mask(target, k.shape[1], q.dtype)
+            mask = _shared_causal_mask(target, k.shape[1], q.dtype)
         else:
             mask = self._merged_mask(attn_mask, key_padding_mask, q.dtype, k.shape[1] - source)
         heads, head_dim = self.num_heads, self.head_dim
@@ -253,16 +261,18 @@ class MultiheadAttention(Module):
             weights = mean(weights, 1)
         return out, (weights if batched else squeeze(weights, 0))
 
-    def _project(
-        self, query: Tensor, key: Tensor, value: Tensor, self_attention: bool
-    ) -> tuple[Tensor, Tensor, Tensor]:
-        """q, k and v: the inputs through their projections (one GEMM for self-attention)."""
+    def _project(self, query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """q, k and v: the inputs through their projections.
+
+        The stacked weight is sliced, not the stacked output of one GEMM, even for
+        self-attention: the gradient of each slice is padded back to its whole, and a
+        ``(3 * E, E)`` weight is far smaller than an ``(N, L, 3 * E)`` activation.
+        """
+        thirds = [slice(i * self.embed_dim, (i + 1) * self.embed_dim) for i in range(3)]
         bias = self.in_proj_bias
-        b_q, b_k, b_v = (None, None, None) if bias is None else chunk(bias, 3)
+        b_q, b_k, b_v = (None,) * 3 if bias is None else [bias[third] for third in thirds]
         if self._qkv_same_embed_dim:
-            if self_attention:
-                return chunk(F.linear(query, self.in_proj_weight, bias), 3, -1)
-            w_q, w_k, w_v = chunk(self.in_proj_weight, 3)
+            w_q, w_k, w_v = (self.in_proj_weight[third] for third in thirds)
         else:
             w_q, w_k, w_v = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         return F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)

@@ -15,7 +15,7 @@ from typing import Any
 import ember.nn.functional as F
 from ember.nn import init
 from ember.nn.containers import ModuleList
-from ember.nn.layers.attention import MultiheadAttention, _causal_mask
+from ember.nn.layers.attention import MultiheadAttention, _additive, _causal_mask
 from ember.nn.layers.dropout import Dropout
 from ember.nn.layers.linear import Linear
 from ember.nn.layers.normalization import LayerNorm
@@ -41,6 +41,12 @@ def _activation_function(activation: _Activation) -> Callable[[Tensor], Tensor]:
     if activation == "gelu":
         return F.gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
+def _additive_masks(x: Tensor, *masks: Tensor | None) -> tuple[Tensor | None, ...]:
+    """Bool masks (True = may not attend) as float masks for ``x``'s dtype, as PyTorch's
+    stacks pass them to their layers: converted once here, not once per layer."""
+    return tuple(None if m is None else _additive(m, x.dtype) for m in masks)
 
 
 def _clones(layer: Module, num_layers: int) -> ModuleList:
@@ -371,6 +377,7 @@ class TransformerEncoder(Module):
         """
         # PyTorch turns is_causal=None into True when ``mask`` equals the causal mask;
         # the hint then only swaps that mask for an identical one, so None can mean False.
+        mask, src_key_padding_mask = _additive_masks(src, mask, src_key_padding_mask)
         output = src
         for layer in self.layers:
             output = layer(
@@ -422,6 +429,10 @@ class TransformerDecoder(Module):
         Returns:
             A tensor shaped as ``tgt``.
         """
+        tgt_mask, tgt_key_padding_mask = _additive_masks(tgt, tgt_mask, tgt_key_padding_mask)
+        memory_mask, memory_key_padding_mask = _additive_masks(
+            memory, memory_mask, memory_key_padding_mask
+        )
         output = tgt
         for layer in self.layers:
             output = layer(

@@ -15,6 +15,39 @@ _AROUND_SIX = distinct(2, 6) * 3 + 0.05  # -5.35 .. 6.86 in steps of 1.11
 _LARGE = np.array([-800.0, -40.0, -1.3, 0.7, 40.0, 800.0])
 
 
+def _ember_gelu_backward(g, x, approximate):
+    # The record also takes gelu(x), which it reads instead of recomputing the CDF.
+    out = ember.nn.functional.gelu(x, approximate)
+    return ember.ops.apply(ember.ops.OP_TABLE["gelu_backward"], g, x, out, approximate=approximate)
+
+
+def _gelu_backward(approximate: str = "none") -> dict:
+    """Call the adjoint record directly; PyTorch's is ``aten.gelu_backward``."""
+    return {
+        "kwargs": {"approximate": approximate},
+        "ember_fn": _ember_gelu_backward,
+        "torch_fn": torch.ops.aten.gelu_backward,
+    }
+
+
+def _softmax_backward(dim: int) -> dict:
+    """Call the adjoint record directly; PyTorch's is ``aten._softmax_backward_data``."""
+    return {
+        "kwargs": {"dim": dim},
+        "ember_fn": lambda g, out, dim: ember.ops.apply(
+            ember.ops.OP_TABLE["softmax_backward"], g, out, dim=dim
+        ),
+        "torch_fn": lambda g, out, dim: torch.ops.aten._softmax_backward_data(
+            g, out, dim, out.dtype
+        ),
+    }
+
+
+def _probabilities(*shape: int, dim: int = -1) -> np.ndarray:
+    e = np.exp(randn(*shape))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
 def _inplace_sample(*args: np.ndarray, **kwargs: object) -> Sample:
     # In place on a leaf that requires grad is refused (as in PyTorch): forward only.
     return Sample(args, {**kwargs, "inplace": True}, grad=False)
@@ -56,6 +89,21 @@ SAMPLES: dict[str, list[Sample]] = {
         Sample((randn(3, 4),)),
         Sample((randn(2, 3, 4) * 3,), {"approximate": "tanh"}),
         Sample((randn(),), {"approximate": "none"}),
+        # Beyond |x| = 5.5 float32 takes Phi as exactly 0 or 1.
+        Sample((np.array([-9.0, -5.7, -5.3, -0.2, 0.0, 0.3, 5.3, 5.7, 9.0]),)),
+    ],
+    "gelu_backward": [
+        Sample((randn(3, 4), randn(3, 4) * 3), **_gelu_backward()),
+        Sample((randn(2, 3, 2), randn(2, 3, 2) * 3), **_gelu_backward("tanh")),
+        Sample((randn(), randn()), **_gelu_backward()),
+        Sample((randn(9), np.linspace(-9.0, 9.0, 9)), **_gelu_backward()),
+    ],
+    "softmax_backward": [
+        Sample((randn(3, 4), _probabilities(3, 4)), **_softmax_backward(1)),
+        Sample((randn(2, 3, 4), _probabilities(2, 3, 4, dim=1)), **_softmax_backward(-2)),
+        Sample((randn(4, 5), _probabilities(4, 5, dim=0)), **_softmax_backward(0)),
+        Sample((randn(5), _probabilities(5)), **_softmax_backward(0)),
+        Sample((randn(), np.array(1.0)), **_softmax_backward(0)),
     ],
     "silu": [Sample((randn(3, 4) * 3,)), Sample((_LARGE,)), _inplace_sample(randn(5))],
     "mish": [Sample((randn(3, 4) * 3,)), Sample((randn(),)), _inplace_sample(randn(5))],

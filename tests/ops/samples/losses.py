@@ -6,6 +6,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+import ember
 import ember.nn.functional as F
 from tests.ops.samples.base import Sample, distinct, ints, positive, randn, uniform
 
@@ -123,6 +124,44 @@ def _cross_entropy_samples() -> list[Sample]:
     ]
 
 
+def _ember_cross_entropy_backward(g, x, target, *weight, **attrs):
+    return ember.ops.apply(
+        ember.ops.OP_TABLE["cross_entropy_backward"], g, x, target, *weight, **attrs
+    )
+
+
+def _torch_cross_entropy_backward(g, x, target, *weight, ignore_index, reduction):
+    # PyTorch's gradient of cross_entropy in the scores, as a function of g and x.
+    loss = torch.nn.functional.cross_entropy(
+        x, target, *weight, ignore_index=ignore_index, reduction=reduction
+    )
+    return torch.autograd.grad(loss, x, g, create_graph=True)[0]
+
+
+def _cross_entropy_backward(reduction: str = "mean", ignore_index: int = -100) -> dict:
+    return {
+        "kwargs": {"ignore_index": ignore_index, "reduction": reduction},
+        "ember_fn": _ember_cross_entropy_backward,
+        "torch_fn": _torch_cross_entropy_backward,
+    }
+
+
+def _cross_entropy_backward_samples() -> list[Sample]:
+    target = ints(0, 3, 5)
+    return [
+        Sample((randn(), randn(5, 3), target), **_cross_entropy_backward()),
+        Sample((randn(), randn(5, 3), target), **_cross_entropy_backward("sum")),
+        Sample((randn(5), randn(5, 3), target), **_cross_entropy_backward("none")),
+        Sample(
+            (randn(), randn(5, 3), _with_ignored(target), positive(3)),
+            nondiff=(3,),
+            **_cross_entropy_backward(),
+        ),
+        Sample((randn(2, 4), randn(2, 3, 4), ints(0, 3, 2, 4)), **_cross_entropy_backward("none")),
+        Sample((randn(), randn(3), np.array(1)), **_cross_entropy_backward()),
+    ]
+
+
 def _kl_div_mean(*args: torch.Tensor, **kwargs: object) -> torch.Tensor:
     # PyTorch warns that its default reduction "mean" is not the true KL divergence.
     with warnings.catch_warnings():
@@ -198,6 +237,7 @@ SAMPLES: dict[str, list[Sample]] = {
     ],
     "nll_loss": _class_samples(_log_probabilities),
     "cross_entropy": _cross_entropy_samples(),
+    "cross_entropy_backward": _cross_entropy_backward_samples(),
     "binary_cross_entropy": [
         Sample((uniform(0.05, 0.95, 3, 4), uniform(0, 1, 3, 4))),
         Sample((uniform(0.05, 0.95, 3, 4), uniform(0, 1, 3, 4)), {"reduction": "none"}),
