@@ -54,6 +54,17 @@ def _shifted(xp: Any, x: Any, dim: int) -> Any:
     return x - x.max(axis=dim, keepdims=True)
 
 
+def _blas_rows(x: Any, dim: int) -> bool:
+    """Whether ``dim`` is the last dim of a non-empty contiguous float32/float64 array, whose
+    rows BLAS can reduce (narrower floats would also accumulate in their own precision)."""
+    return (
+        (dim == -1 or dim == x.ndim - 1)
+        and x.flags.c_contiguous
+        and x.dtype.itemsize >= 4
+        and x.size > 0
+    )
+
+
 def _sum_along(xp: Any, x: Any, dim: int) -> Any:
     """The sums of ``x`` along ``dim``, kept as a size-1 dimension.
 
@@ -61,7 +72,7 @@ def _sum_along(xp: Any, x: Any, dim: int) -> Any:
     BLAS runs it several times faster than NumPy's reduction over a short last axis.
     """
     size = x.shape[dim]
-    if (dim == -1 or dim == x.ndim - 1) and x.flags.c_contiguous and size and x.size:
+    if _blas_rows(x, dim) and size:
         sums = x.reshape(-1, size) @ xp.ones(size, dtype=x.dtype)
         return sums.reshape((*x.shape[:-1], 1))
     return x.sum(axis=dim, keepdims=True)
@@ -93,7 +104,7 @@ def _coarse_softmax(xp: Any, x: Any, dim: int) -> Any:
     above it would underflow the row, which its sum shows (a row's sum is at most its
     length times its largest term).
     """
-    if x.ndim < 2 or dim not in (-1, x.ndim - 1) or not x.flags.c_contiguous or not x.size:
+    if x.ndim < 2 or not _blas_rows(x, dim):
         return None
     rows, length = x.shape[-2:]
     shift = x.reshape(-1, rows * length).max(axis=1).reshape((*x.shape[:-2], 1, 1))

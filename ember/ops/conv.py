@@ -3,13 +3,17 @@
 Three bilinear records do the work, and each one's VJP is made of the other two, so
 gradients of any order work:
 
-- ``convolution(x, w)``: im2col over a strided view of the padded input, then one GEMM
+- ``convolution(x, w)``: im2col over a strided view of the padded input, then a GEMM
   with a group axis;
-- ``conv_transpose(x, w)``: the adjoint of ``convolution`` in its input, one GEMM then
-  col2im (a scatter-add of the columns, one strided add per kernel offset); without
-  stride, when that is cheaper, a ``convolution`` kernel with the kernel flipped;
-- ``conv_weight(x, g)``: the adjoint of ``convolution`` in its weight, one GEMM of the
+- ``conv_transpose(x, w)``: the adjoint of ``convolution`` in its input, a GEMM then
+  col2im (``ember.backend.kernels.Col2im``: one contiguous add per kernel offset, or a copy
+  where the offsets do not overlap); without stride, when that is cheaper, a
+  ``convolution`` kernel with the kernel flipped;
+- ``conv_weight(x, g)``: the adjoint of ``convolution`` in its weight, a GEMM of the
   columns of ``x`` against ``g``.
+
+Each GEMM is one BLAS call over the whole batch, or one per sample where a sample's product
+is too small for BLAS to thread (``ember.backend.kernels.per_sample``).
 
 Their ``padding`` attribute holds a ``(before, after)`` pair per spatial dim, so one record
 serves PyTorch's symmetric padding, ``padding='same'`` (the odd extra goes after) and the
@@ -202,7 +206,6 @@ def _weight_rule(x: Tensor, g: Tensor, *, kernel_size: tuple[int, ...], **attrs:
 
 
 # ------------------------------------------------------------------------ kernels
-# Each GEMM is one call over the batch or one per sample: see ember.backend.kernels.
 def _conv_forward(xp: Any, x: Any, w: Any, **attrs: Any) -> Any:
     out_size = _conv_sizes(x.shape, w.shape, **attrs)
     groups, n = attrs["groups"], x.shape[0]

@@ -274,7 +274,7 @@ def _batch_norm_vjp(
         count = x.numel() // x.shape[1]
         # The batch mean and variance depend on x too: their share removes the gradient's
         # mean and its projection on xhat, per channel. Each full-size tensor is used once:
-        # gx = (g - sum(g) / count - centered * sum(g * centered) / (count * var)) * scale.
+        # gx = (g - sum(g) / count - centered * sum(g * centered) * invstd**2 / count) * scale.
         projection = g_centered * (invstd * invstd / count)
         shifted = g - _per_channel(g_sum / count, x)
         gx = (shifted - centered * _per_channel(projection, x)) * _per_channel(scale, x)
