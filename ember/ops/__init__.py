@@ -14,6 +14,7 @@ from ember.ops import (
     inplace,
     linalg,
     nn,
+    normalization,
     pool,
     recurrent,
     reduce,
@@ -44,4 +45,4 @@ __all__ = [
 ]
 # Registered for their records and Tensor methods; their functions are public
 # through ``ember.nn.functional``, as in PyTorch.
-_ = (conv, dropout, inplace, nn, pool, recurrent, resample)
+_ = (conv, dropout, inplace, nn, normalization, pool, recurrent, resample)

@@ -385,26 +385,21 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _CUBIC = 0.044715  # the tanh form's coefficient, as PyTorch's
 
-# Phi(x) - 1/2 = x P(x^2) / Q(x^2) for |x| <= _CDF_CLAMP, lowest degree first. The
-# coefficients are a minimax fit (Lawson's iteration) to the float64 normal CDF; the
-# fit is within 1e-8 and, evaluated in float32, within 2e-7 of the true CDF.
-# Beyond the clamp, Phi is 0 or 1 to float32 precision.
-_CDF_CLAMP = 5.5
-_CDF_P = (
-    3.989422346e-01,
-    3.385278759e-02,
-    4.677267622e-03,
-    1.688268517e-04,
-    6.352103700e-06,
-    2.274916463e-08,
-)
-_CDF_Q = (
-    1.0,
-    2.515222729e-01,
-    2.864594802e-02,
-    1.884451664e-03,
-    7.364775952e-05,
-    1.197496953e-06,
+# Phi(x) = (1 + tanh(x R(x^2))) / 2 for |x| <= _CDF_CLAMP, with R the polynomial below
+# (lowest degree first): the tanh form of GELU, R = sqrt(2/pi) (1 + 0.044715 x^2), carried
+# on to degree 6. The coefficients are a weighted least-squares fit (Lawson's iteration)
+# of atanh(erf(x / sqrt(2))) / x; evaluated in float32, Phi is within 1.1e-7 of the
+# float64 CDF. At the clamp tanh is exactly +-1 in float32, so Phi is exactly 0 or 1
+# beyond it (and gelu of a large negative input exactly 0, as PyTorch's).
+_CDF_CLAMP = 6.0
+_CDF_TANH = (
+    7.978849797e-01,
+    3.633288311e-02,
+    -3.233695308e-05,
+    -5.542729369e-05,
+    3.988476626e-06,
+    -1.342014952e-07,
+    1.809655708e-09,
 )
 
 
@@ -422,8 +417,8 @@ def _normal_cdf(xp: Any, x: Any) -> Any:
     """``Phi(x)``, the standard normal CDF, as a new array of ``x``'s dtype.
 
     SciPy's erf runs at about 17 ns an element, ten times a float32 pass of NumPy
-    arithmetic: float32 (and narrower) inputs take the rational approximation, in
-    float32; float64 keeps the exact erf.
+    arithmetic: float32 (and narrower) inputs take the approximation above, in float32;
+    float64 keeps the exact erf.
     """
     if x.dtype.itemsize > 4:
         out = _erf_kernel(xp, x * _SQRT_HALF)
@@ -431,14 +426,11 @@ def _normal_cdf(xp: Any, x: Any) -> Any:
         out *= 0.5
         return out
     z = xp.clip(x.astype(xp.float32, copy=False), -_CDF_CLAMP, _CDF_CLAMP)
-    s = z * z
-    out = _horner(s, _CDF_P)
+    out = _horner(z * z, _CDF_TANH)
     out *= z
-    out /= _horner(s, _CDF_Q)
-    out += 0.5
-    # Rounding may leave values a few ulps outside [0, 1]; far left that would turn
-    # gelu's exact zero into a tiny positive value.
-    xp.clip(out, 0.0, 1.0, out=out)
+    xp.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
     return out.astype(x.dtype, copy=False)
 
 

@@ -13,7 +13,6 @@ generator; everything else is a composite of Ember ops.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy
@@ -38,6 +37,7 @@ from ember.ops.elementwise import eq, rsqrt, where
 from ember.ops.index import index_put
 from ember.ops.inplace import inplace
 from ember.ops.linalg import matmul
+from ember.ops.normalization import layer_norm
 from ember.ops.reduce import amax, amin
 from ember.ops.reduce import mean as _mean
 from ember.ops.reduce import sum as _sum
@@ -413,42 +413,6 @@ def _normalize_rows(input: Tensor, rows: int, eps: float) -> Tensor:
     flat = reshape(input, (1, rows, input.numel() // rows if rows else 0))
     mean, var = _moments(flat.detach())
     return reshape(apply(_batch_norm, flat, mean, var, training=True, eps=eps), input.shape)
-
-
-@composite
-def layer_norm(
-    input: Tensor,
-    normalized_shape: int | Sequence[int],
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalize over the trailing ``normalized_shape`` dimensions, as ``F.layer_norm``.
-
-    Args:
-        input: ``(*, *normalized_shape)``.
-        normalized_shape: the trailing shape to normalize over.
-        weight, bias: optional elementwise affine parameters of ``normalized_shape``.
-        eps: added to the variance for stability.
-
-    >>> import ember
-    >>> import ember.nn.functional as F
-    >>> F.layer_norm(ember.tensor([[1.0, 3.0], [0.0, 4.0]]), [2], eps=0.0).tolist()
-    [[-1.0, 1.0], [-1.0, 1.0]]
-    """
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not shape or input.ndim < len(shape) or input.shape[input.ndim - len(shape) :] != shape:
-        raise op_error(
-            "layer_norm",
-            f"normalized_shape={list(shape)} expects an input of shape (*, "
-            f"{', '.join(map(str, shape))}), got {input.shape}",
-        )
-    _check_parameter("layer_norm", "weight", weight, shape)
-    _check_parameter("layer_norm", "bias", bias, shape)
-    out = _normalize_rows(input, math.prod(input.shape[: input.ndim - len(shape)]), eps)
-    if weight is not None:
-        out = out * weight
-    return out if bias is None else out + bias
 
 
 @composite

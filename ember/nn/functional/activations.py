@@ -182,8 +182,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit, ``input * Phi(input)``, as ``torch.nn.functional.gelu``.
 
-    One fused record each way (``gelu`` and ``gelu_backward``); float32 inputs take a
-    rational approximation of ``Phi`` accurate to float32 rounding.
+    One fused record each way (``gelu`` and ``gelu_backward``); float32 inputs take an
+    approximation of ``Phi`` accurate to float32 rounding.
 
     Args:
         input: a floating tensor.
