@@ -219,7 +219,11 @@ def _binary(
 
 
 def _add_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
-    return unbroadcast(g, x.shape), unbroadcast(g, y.shape)
+    # A constant operand (a mask, a bias that is frozen) needs no reduction.
+    return (
+        unbroadcast(g, x.shape) if _needs(x) else None,
+        unbroadcast(g, y.shape) if _needs(y) else None,
+    )
 
 
 def _sub_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple:
