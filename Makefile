@@ -25,6 +25,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2
 
 bench: $(VENV)/.installed-dev
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.overhead
 
 clean:

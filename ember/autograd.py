@@ -289,7 +289,10 @@ def _call_vjp(node: Node, g: Tensor, retain_graph: bool, anomaly: bool) -> Seque
             "modified by an in-place operation"
         )
     out = Tensor(node.out_data, True, node)
-    grads = node.record.vjp(g, out, *inputs, **node.attrs)
+    if node.saved is None:
+        grads = node.record.vjp(g, out, *inputs, **node.attrs)
+    else:
+        grads = node.record.vjp(g, out, *inputs, saved=node.saved, **node.attrs)
     for t, gi in zip(inputs, grads, strict=True):
         if gi is not None and gi.shape != t.shape:
             raise ShapeError(
@@ -306,6 +309,7 @@ def _call_vjp(node: Node, g: Tensor, retain_graph: bool, anomaly: bool) -> Seque
     if not retain_graph:
         node.inputs = None
         node.out_data = None
+        node.saved = None
     return grads
 
 

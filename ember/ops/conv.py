@@ -9,8 +9,9 @@ gradients of any order work:
   col2im (``ember.backend.kernels.Col2im``: one contiguous add per kernel offset, or a copy
   where the offsets do not overlap); without stride, when that is cheaper, a
   ``convolution`` kernel with the kernel flipped;
-- ``conv_weight(x, g)``: the adjoint of ``convolution`` in its weight, a GEMM of the
-  columns of ``x`` against ``g``.
+- ``conv_weight(x, g[, cols])``: the adjoint of ``convolution`` in its weight, a GEMM of
+  the columns of ``x`` against ``g``. ``convolution``'s node keeps the columns its forward
+  made (``OpRecord.saves``) and its VJP passes them as ``cols``, so im2col runs once a step.
 
 Each GEMM is one BLAS call over the whole batch, or one per sample where a sample's product
 is too small for BLAS to thread (``ember.backend.kernels.per_sample``).
@@ -176,7 +177,9 @@ def _bilinear_rule(sizes: Callable) -> Callable:
     return rule
 
 
-def _weight_rule(x: Tensor, g: Tensor, *, kernel_size: tuple[int, ...], **attrs: Any) -> tuple:
+def _weight_rule(
+    x: Tensor, g: Tensor, *cols: Tensor, kernel_size: tuple[int, ...], **attrs: Any
+) -> tuple:
     _same_dtype(x, g)
     groups = attrs["groups"]
     check(
@@ -202,19 +205,32 @@ def _weight_rule(x: Tensor, g: Tensor, *, kernel_size: tuple[int, ...], **attrs:
         x.shape,
         kernel_size,
     )
+    if cols:
+        _same_dtype(x, cols[0])
+        rows = (x.shape[1] // groups) * math.prod(kernel_size)
+        expected = (groups, rows, x.shape[0] * math.prod(g.shape[2:]))
+        check(
+            cols[0].shape == expected,
+            "columns of shape {} are not those of input {} and kernel {}: expected {}",
+            cols[0].shape,
+            x.shape,
+            kernel_size,
+            expected,
+        )
     return weight, x.dtype
 
 
 # ------------------------------------------------------------------------ kernels
-def _conv_forward(xp: Any, x: Any, w: Any, **attrs: Any) -> Any:
+def _conv_forward(xp: Any, x: Any, w: Any, **attrs: Any) -> tuple[Any, Any]:
+    """The convolution, and the input's columns, which the weight's gradient reuses."""
     out_size = _conv_sizes(x.shape, w.shape, **attrs)
     groups, n = attrs["groups"], x.shape[0]
     kernels = w.reshape(groups, w.shape[0] // groups, -1)
     cols = im2col(xp, x, w.shape[2:], **attrs, out_size=out_size[2:])
     if per_sample(*kernels.shape[1:], cols.shape[2] // n):
-        return xp.matmul(kernels, by_sample(cols, n)).reshape(out_size)
+        return xp.matmul(kernels, by_sample(cols, n)).reshape(out_size), cols
     out = xp.matmul(kernels, cols).reshape(w.shape[0], n, -1)
-    return xp.ascontiguousarray(out.swapaxes(0, 1)).reshape(out_size)
+    return xp.ascontiguousarray(out.swapaxes(0, 1)).reshape(out_size), cols
 
 
 def _transpose_forward(
@@ -241,7 +257,7 @@ def _transpose_forward(
         )
         return _conv_forward(
             xp, x, flipped, stride=stride, padding=spread, dilation=dilation, groups=groups
-        )
+        )[0]
     out_size = _transpose_sizes(
         x.shape, w.shape, stride=stride, padding=padding, dilation=dilation, groups=groups
     )
@@ -312,10 +328,12 @@ def _scatter(
     return out
 
 
-def _weight_forward(xp: Any, x: Any, g: Any, *, kernel_size: tuple[int, ...], **attrs: Any) -> Any:
+def _weight_forward(
+    xp: Any, x: Any, g: Any, *cols: Any, kernel_size: tuple[int, ...], **attrs: Any
+) -> Any:
     groups = attrs["groups"]
     n, out_channels = g.shape[:2]
-    cols = im2col(xp, x, kernel_size, **attrs, out_size=g.shape[2:])
+    cols = cols[0] if cols else im2col(xp, x, kernel_size, **attrs, out_size=g.shape[2:])
     grads = g.reshape(n, groups, out_channels // groups, -1)
     if per_sample(out_channels // groups, grads.shape[3], cols.shape[1]):
         dw = xp.matmul(grads, by_sample(cols, n).swapaxes(2, 3)).sum(axis=0)
@@ -345,14 +363,23 @@ def _fit(
 
 
 def _conv_vjp(
-    g: Tensor, out: Tensor, x: Tensor, w: Tensor, *, padding: Pairs, **attrs: Any
+    g: Tensor,
+    out: Tensor,
+    x: Tensor,
+    w: Tensor,
+    *,
+    padding: Pairs,
+    saved: Any = None,
+    **attrs: Any,
 ) -> tuple:
     gx = gw = None
     if x.requires_grad:
         fitted = _fit(padding, x.shape[2:], w.shape[2:], **attrs)
         gx = apply(_conv_transpose, g, w, padding=fitted, **attrs)
     if w.requires_grad:
-        gw = apply(_conv_weight, x, g, kernel_size=w.shape[2:], padding=padding, **attrs)
+        # The forward's columns of x, when the node kept them: no second im2col.
+        cols = () if saved is None else (Tensor(saved),)
+        gw = apply(_conv_weight, x, g, *cols, kernel_size=w.shape[2:], padding=padding, **attrs)
     return gx, gw
 
 
@@ -367,22 +394,29 @@ def _weight_vjp(
     out: Tensor,
     x: Tensor,
     g: Tensor,
-    *,
+    *cols: Tensor,
     kernel_size: tuple[int, ...],
     padding: Pairs,
     **attrs: Any,
 ) -> tuple:
+    # The columns are x's, passed to save work: x carries their gradient.
     gx = gg = None
     if x.requires_grad:
         fitted = _fit(padding, x.shape[2:], kernel_size, **attrs)
         gx = apply(_conv_transpose, g, gw, padding=fitted, **attrs)
     if g.requires_grad:
         gg = apply(_convolution, x, gw, padding=padding, **attrs)
-    return gx, gg
+    return (gx, gg, *(None for _ in cols))
 
 
 _convolution = register(
-    OpRecord("convolution", _conv_forward, _conv_vjp, _bilinear_rule(_conv_sizes))
+    OpRecord(
+        "convolution",
+        _conv_forward,
+        _conv_vjp,
+        _bilinear_rule(_conv_sizes),
+        saves=lambda x, w: w.requires_grad,
+    )
 )
 _conv_transpose = register(
     OpRecord(

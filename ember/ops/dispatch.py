@@ -50,17 +50,29 @@ class OpRecord:
             None) per input, written in Ember ops; None if not differentiable.
         shape_rule: ``rule(*inputs, **attrs) -> (shape, dtype)``; it raises
             through ``check`` on inputs the op cannot take.
+        saves: for a forward that returns ``(out, saved)``, where ``saved`` is an
+            intermediate array its VJP can reuse rather than compute again (a
+            convolution's input columns): ``saves(*inputs) -> bool`` tells whether a
+            recorded node keeps it. The VJP then gets it as ``saved=``; without it
+            (not kept, or the node was built otherwise) the VJP must compute the same
+            gradients.
     """
 
-    __slots__ = ("forward", "name", "shape_rule", "vjp")
+    __slots__ = ("forward", "name", "saves", "shape_rule", "vjp")
 
     def __init__(
-        self, name: str, forward: Callable, vjp: Callable | None, shape_rule: Callable
+        self,
+        name: str,
+        forward: Callable,
+        vjp: Callable | None,
+        shape_rule: Callable,
+        saves: Callable[..., bool] | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
         self.vjp = vjp
         self.shape_rule = shape_rule
+        self.saves = saves
 
     def __repr__(self) -> str:
         return f"OpRecord({self.name})"
@@ -134,6 +146,7 @@ class Node:
         "inputs",
         "out_data",
         "record",
+        "saved",
         "trace",
         "versions",
     )
@@ -152,6 +165,7 @@ class Node:
         self.edges = edges
         self.versions = versions
         self.hooks = None
+        self.saved = None
         self.dirty = False
         self.trace = caller() if STATE.anomaly else None
 
@@ -189,6 +203,9 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
             f"{record.name}: cannot run on inputs of shapes {shapes}: {err} "
             f"(called from {caller()})"
         ) from None
+    saved = None
+    if record.saves is not None:
+        out, saved = out
     if type(out) is not _ndarray:
         out = numpy.asarray(out)
     if STATE.anomaly:
@@ -196,7 +213,10 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
     if STATE.grad_enabled and record.vjp is not None:
         for t in inputs:
             if t.requires_grad:
-                return Tensor(out, True, Node(record, inputs, attrs, out))
+                node = Node(record, inputs, attrs, out)
+                if saved is not None and record.saves(*inputs):
+                    node.saved = saved
+                return Tensor(out, True, node)
     return Tensor(out)
 
 

@@ -41,7 +41,7 @@ from ember.ops.normalization import layer_norm
 from ember.ops.reduce import amax, amin
 from ember.ops.reduce import mean as _mean
 from ember.ops.reduce import sum as _sum
-from ember.ops.shape import permute, reshape, transpose, unsqueeze
+from ember.ops.shape import permute, reshape, stack, transpose, unsqueeze
 from ember.tensor import Tensor
 
 __all__ = [
@@ -217,24 +217,26 @@ def _batch_norm_rule(
     return x.shape, x.dtype
 
 
+def _channel_array(xp: Any, v: Any, shape: tuple[int, ...]) -> Any:
+    """A ``(C,)`` array laid out to broadcast against an array of ``shape`` ``(N, C, ...)``
+    (expanded over the spatial dims where ``_expands`` says that is faster)."""
+    v = v.reshape((1, -1) + (1,) * (len(shape) - 2))
+    return xp.ascontiguousarray(xp.broadcast_to(v, (1, *shape[1:]))) if _expands(shape) else v
+
+
 def _batch_norm_forward(
     xp: Any, x: Any, mean: Any, var: Any, *affine: Any, training: bool, eps: float
 ) -> Any:
     # One scale per channel, and the output buffer reused in place: one new array. Centering
     # first (rather than folding the mean into a shift) keeps float32 accurate when the mean
     # is large against the spread.
-    def per_channel(v: Any) -> Any:
-        v = v.reshape((1, -1) + (1,) * (x.ndim - 2))
-        return xp.ascontiguousarray(xp.broadcast_to(v, (1, *x.shape[1:]))) if expand else v
-
-    expand = _expands(x.shape)
     scale = 1 / xp.sqrt(var + eps)
     if affine:
         scale = scale * affine[0]
-    out = x - per_channel(mean)
-    out *= per_channel(scale)
+    out = x - _channel_array(xp, mean, x.shape)
+    out *= _channel_array(xp, scale, x.shape)
     if affine:
-        out += per_channel(affine[1])
+        out += _channel_array(xp, affine[1], x.shape)
     return out
 
 
@@ -254,30 +256,29 @@ def _batch_norm_vjp(
         mean, var = _moments(x)
     invstd = rsqrt(var + eps)
     scale = invstd * affine[0] if affine else invstd
-    g_sum = _channel_sum(g)
     needs_weight = bool(affine) and affine[0].requires_grad
-    centered = g_centered = None
-    if training or needs_weight or var.requires_grad:
-        # Centered rather than folded into sum(g * x) - mean * sum(g): no cancellation when
-        # the mean is large against the spread.
-        centered = x - _per_channel(mean, x)
-        g_centered = _channel_dot(g, centered)
+    needs_bias = bool(affine) and affine[1].requires_grad
+    g_sum = g_centered = None
+    if training or needs_weight or needs_bias or mean.requires_grad or var.requires_grad:
+        # sum(g) and sum(g * (x - mean)) per channel, in one pass.
+        sums = apply(_batch_norm_backward_reduce, g, x, mean)
+        g_sum, g_centered = sums[0], sums[1]
     affine_grads = ()
     if affine:
         affine_grads = (
             g_centered * invstd if needs_weight else None,
-            g_sum if affine[1].requires_grad else None,
+            g_sum if needs_bias else None,
         )
     if training:
         if not x.requires_grad:
             return (None, None, None, *affine_grads)
         count = x.numel() // x.shape[1]
         # The batch mean and variance depend on x too: their share removes the gradient's
-        # mean and its projection on xhat, per channel. Each full-size tensor is used once:
-        # gx = (g - sum(g) / count - centered * sum(g * centered) * invstd**2 / count) * scale.
-        projection = g_centered * (invstd * invstd / count)
-        shifted = g - _per_channel(g_sum / count, x)
-        gx = (shifted - centered * _per_channel(projection, x)) * _per_channel(scale, x)
+        # mean and its projection on xhat, per channel:
+        # gx = scale * (g - sum(g) / count - (x - mean) * invstd**2 * sum(g * (x - mean)) / count).
+        shift = scale * (1.0 / count)
+        coefficients = stack([scale, -shift * invstd * invstd * g_centered, -shift * g_sum])
+        gx = apply(_batch_norm_backward_elemt, g, x, mean, coefficients)
         return (gx, None, None, *affine_grads)
     gx = g * _per_channel(scale, x) if x.requires_grad else None
     gmean = -g_sum * scale if mean.requires_grad else None
@@ -287,6 +288,122 @@ def _batch_norm_vjp(
 
 _batch_norm = register(
     OpRecord("batch_norm", _batch_norm_forward, _batch_norm_vjp, _batch_norm_rule)
+)
+
+
+# ------------------------------------------------------ batch_norm's backward, in two passes
+# In training, batch_norm's input gradient needs two per-channel sums of the whole gradient
+# before any element of it can be written. Two records make it two passes over the data, the
+# split PyTorch's batch_norm_backward_reduce / batch_norm_backward_elemt make:
+#
+# - ``batch_norm_backward_reduce(g, x, mean)``: ``(2, C)``, the rows ``sum(g)`` and
+#   ``sum(g * (x - mean))`` per channel (bilinear in g and x - mean);
+# - ``batch_norm_backward_elemt(g, x, mean, coefficients)``: ``a * g + b * (x - mean) + c``
+#   with per-channel ``(a, b, c)``, the rows of ``coefficients`` (3, C).
+#
+# Centering x before the product (rather than sum(g * x) - mean * sum(g)) keeps float32
+# accurate when the mean is large against the spread. Their VJPs are written in Ember ops.
+def _as_rows(t: Any) -> Any:
+    """``(N, C, ...)`` viewed as ``(N, C, L)``."""
+    return t.reshape(t.shape[0], t.shape[1], -1)
+
+
+def _backward_inputs_rule(g: Tensor, x: Tensor, mean: Tensor) -> None:
+    check_dtype(x.data.dtype.kind == "f", "expected a floating input, got {}", x.dtype)
+    check(x.ndim >= 2, "expected an input of shape (N, C, ...), got {}", x.shape)
+    check(
+        g.shape == x.shape,
+        "gradient of shape {} does not match input of shape {}",
+        g.shape,
+        x.shape,
+    )
+    _same_dtype(x, g, "gradient")
+    _same_dtype(x, mean, "mean")
+    check(
+        mean.shape == (x.shape[1],),
+        "mean of shape {} does not match the {} channels of the input of shape {}",
+        mean.shape,
+        x.shape[1],
+        x.shape,
+    )
+
+
+def _reduce_rule(g: Tensor, x: Tensor, mean: Tensor) -> tuple:
+    _backward_inputs_rule(g, x, mean)
+    return (2, x.shape[1]), x.dtype
+
+
+def _reduce_forward(xp: Any, g: Any, x: Any, mean: Any) -> Any:
+    rows, centered = _as_rows(g), _as_rows(x - _channel_array(xp, mean, x.shape))
+    sums = xp.empty((2, x.shape[1]), dtype=x.dtype)
+    # Over samples first: that leaves contiguous per-channel rows.
+    xp.sum(rows.sum(axis=0), axis=-1, out=sums[0])
+    if rows.shape[2] >= _DOT_FROM:
+        xp.sum(xp.vecdot(rows, centered), axis=0, out=sums[1])
+    else:
+        centered *= rows
+        xp.sum(centered.sum(axis=0), axis=-1, out=sums[1])
+    return sums
+
+
+def _reduce_vjp(u: Tensor, out: Tensor, g: Tensor, x: Tensor, mean: Tensor) -> tuple:
+    u_sum, u_centered = u[0], u[1]
+    gg = gx = gmean = None
+    if g.requires_grad:
+        centered = x - _per_channel(mean, x)
+        gg = centered * _per_channel(u_centered, x) + _per_channel(u_sum, x)
+    if x.requires_grad:
+        gx = g * _per_channel(u_centered, x)
+    if mean.requires_grad:
+        gmean = -u_centered * _channel_sum(g)
+    return gg, gx, gmean
+
+
+_batch_norm_backward_reduce = register(
+    OpRecord("batch_norm_backward_reduce", _reduce_forward, _reduce_vjp, _reduce_rule)
+)
+
+
+def _elemt_rule(g: Tensor, x: Tensor, mean: Tensor, coefficients: Tensor) -> tuple:
+    _backward_inputs_rule(g, x, mean)
+    _same_dtype(x, coefficients, "coefficients")
+    check(
+        coefficients.shape == (3, x.shape[1]),
+        "coefficients of shape {} are not (3, {}) for the input of shape {}",
+        coefficients.shape,
+        x.shape[1],
+        x.shape,
+    )
+    return x.shape, x.dtype
+
+
+def _elemt_forward(xp: Any, g: Any, x: Any, mean: Any, coefficients: Any) -> Any:
+    a, b, c = (_channel_array(xp, row, x.shape) for row in coefficients)
+    out = x - _channel_array(xp, mean, x.shape)
+    out *= b
+    out += g * a
+    out += c
+    return out
+
+
+def _elemt_vjp(
+    u: Tensor, out: Tensor, g: Tensor, x: Tensor, mean: Tensor, coefficients: Tensor
+) -> tuple:
+    a, b = coefficients[0], coefficients[1]
+    gg = u * _per_channel(a, x) if g.requires_grad else None
+    gx = u * _per_channel(b, x) if x.requires_grad else None
+    gmean = gcoefficients = None
+    if mean.requires_grad or coefficients.requires_grad:
+        sums = apply(_batch_norm_backward_reduce, u, x, mean)
+        if mean.requires_grad:
+            gmean = -b * sums[0]
+        if coefficients.requires_grad:
+            gcoefficients = stack([_channel_dot(u, g), sums[1], sums[0]])
+    return gg, gx, gmean, gcoefficients
+
+
+_batch_norm_backward_elemt = register(
+    OpRecord("batch_norm_backward_elemt", _elemt_forward, _elemt_vjp, _elemt_rule)
 )
 
 

@@ -225,3 +225,36 @@ def test_graph_names_and_exports():
     assert F.conv2d(x, ember.ones(1, 1, 3, 3)).grad_fn.name == "ConvolutionBackward"
     for name in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"]:
         assert name in F.__all__ and callable(getattr(F, name))
+
+
+def test_weight_gradient_reuses_the_forward_columns(monkeypatch):
+    """The node keeps the forward's columns: a training step runs im2col once per conv,
+    and the weight gradient equals the one computed without them."""
+    import ember.ops.conv as conv_ops
+
+    calls = []
+    real = conv_ops.im2col
+    monkeypatch.setattr(conv_ops, "im2col", lambda *a, **k: calls.append(1) or real(*a, **k))
+    x = ember.tensor(np.random.default_rng(0).standard_normal((2, 3, 6, 6)))
+    w = ember.tensor(np.random.default_rng(1).standard_normal((4, 3, 3, 3)), requires_grad=True)
+    F.conv2d(x, w, stride=2, padding=1).square().sum().backward()
+    assert len(calls) == 1
+    node = F.conv2d(x, w, stride=2, padding=1).grad_fn
+    assert node.saved is not None
+    g = F.conv2d(x, w, stride=2, padding=1).detach() * 2
+    fresh = conv_ops.apply(
+        conv_ops._conv_weight,
+        x,
+        g,
+        kernel_size=(3, 3),
+        stride=(2, 2),
+        padding=((1, 1), (1, 1)),
+        dilation=(1, 1),
+        groups=1,
+    )
+    np.testing.assert_allclose(w.grad.data, fresh.data, rtol=1e-12)
+
+
+def test_frozen_weight_keeps_no_columns():
+    x = ember.ones(1, 2, 5, 5, requires_grad=True)
+    assert F.conv2d(x, ember.ones(3, 2, 3, 3)).grad_fn.saved is None

@@ -172,3 +172,52 @@ SAMPLES: dict[str, list[Sample]] = {
         ),
     ],
 }
+
+
+# batch_norm's two backward records, against the same sums and combination in torch ops.
+def _per_channel(t, like):
+    return t.reshape((1, -1) + (1,) * (like.ndim - 2))
+
+
+def _reduce_records(name: str) -> dict:
+    def ember_fn(*args):
+        return ember.ops.apply(ember.ops.OP_TABLE[name], *args)
+
+    def torch_fn(g, x, mean, *coefficients):
+        centered = x - _per_channel(mean, x)
+        dims = [0, *range(2, x.ndim)]
+        if name == "batch_norm_backward_reduce":
+            return torch.stack([g.sum(dims), (g * centered).sum(dims)])
+        a, b, c = (_per_channel(row, x) for row in coefficients[0])
+        return a * g + b * centered + c
+
+    return {"ember_fn": ember_fn, "torch_fn": torch_fn}
+
+
+SAMPLES["batch_norm_backward_reduce"] = [
+    Sample(
+        (randn(4, 3, 5), randn(4, 3, 5), randn(3)), **_reduce_records("batch_norm_backward_reduce")
+    ),
+    Sample(
+        (randn(5, 2), randn(5, 2) * 3 + 2, randn(2)),
+        **_reduce_records("batch_norm_backward_reduce"),
+    ),
+    Sample(
+        (randn(2, 3, 4, 5), randn(2, 3, 4, 5), randn(3)),
+        **_reduce_records("batch_norm_backward_reduce"),
+    ),
+]
+SAMPLES["batch_norm_backward_elemt"] = [
+    Sample(
+        (randn(4, 3, 5), randn(4, 3, 5), randn(3), randn(3, 3)),
+        **_reduce_records("batch_norm_backward_elemt"),
+    ),
+    Sample(
+        (randn(5, 2), randn(5, 2), randn(2), randn(3, 2)),
+        **_reduce_records("batch_norm_backward_elemt"),
+    ),
+    Sample(
+        (randn(2, 3, 4, 5), randn(2, 3, 4, 5), randn(3), randn(3, 3)),
+        **_reduce_records("batch_norm_backward_elemt"),
+    ),
+]
