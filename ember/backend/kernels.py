@@ -305,16 +305,17 @@ class Col2im:
         n, c = cols.shape[:2]
         plane = (self._planes[0] + 1) * self._pitch
         buffer = xp.zeros((n, c, self._count, plane), dtype=cols.dtype)
-        grid = buffer[..., : self._planes[0] * self._pitch]
-        grid = grid.reshape(n, c, self._count, *self._planes)
         out = xp.empty((n, c, *out_size), dtype=cols.dtype)
 
         def fold_samples(part: slice) -> None:
             # All of a slab's offsets, then its interleave: the slab stays in cache.
             for i, (phase, shift) in enumerate(self._offsets):
                 buffer[part, :, phase, shift : shift + self._run] += cols[part, :, i]
+            # (Sliced, then reshaped: possibly a copy, so made after the adds.)
+            grid = buffer[part, ..., : self._planes[0] * self._pitch]
+            grid = grid.reshape(*grid.shape[:3], *self._planes)
             for phase, target, source in self._phases:
-                out[(part, slice(None), *target)] = grid[(part, slice(None), phase, *source)]
+                out[(part, slice(None), *target)] = grid[(slice(None), slice(None), phase, *source)]
 
         parallel(xp, n, cols.size, fold_samples)
         return out
