@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check, _check_common, _prepare_grad
-from ember.tensor import Tensor
+from ember.optim._updates import _average_squares_, _zeros_state
+from ember.optim.optimizer import Optimizer, _checked_defaults
 
 __all__ = ["Adadelta"]
 
@@ -53,44 +53,24 @@ class Adadelta(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_common("Adadelta", lr)
-        _check("Adadelta", 0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
-        _check("Adadelta", eps >= 0.0, f"Invalid epsilon value: {eps}")
-        _check("Adadelta", weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        defaults = {
-            "lr": lr,
-            "rho": rho,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-        }
+        defaults = _checked_defaults(
+            "Adadelta", lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize
+        )
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        lr, rho, eps = group["lr"], group["rho"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["square_avg"] = Tensor(xp.zeros_like(param))
-                state["acc_delta"] = Tensor(xp.zeros_like(param))
-            state["step"] += 1
-            grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
-            square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
-            square_avg *= rho
-            square_avg += (1 - rho) * grad * grad
-            std = square_avg + eps
-            xp.sqrt(std, out=std)
-            delta = acc_delta + eps
-            xp.sqrt(delta, out=delta)
-            delta /= std
-            delta *= grad
-            acc_delta *= rho
-            acc_delta += (1 - rho) * delta * delta
-            param += -lr * delta
-            p._version += 1
+    def _new_state(self, param: Any, group: dict) -> dict:
+        return {"step": 0.0, "square_avg": _zeros_state(param), "acc_delta": _zeros_state(param)}
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
+        rho, eps = group["rho"], group["eps"]
+        xp = get_xp(param)
+        square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
+        _average_squares_(square_avg, grad, rho)
+        std = square_avg + eps
+        xp.sqrt(std, out=std)
+        delta = acc_delta + eps
+        xp.sqrt(delta, out=delta)
+        delta /= std
+        delta *= grad
+        _average_squares_(acc_delta, delta, rho)
+        param += -group["lr"] * delta

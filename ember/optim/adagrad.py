@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check, _check_common, _prepare_grad
+from ember.optim.optimizer import Optimizer, _checked_defaults
 from ember.tensor import Tensor
 
 __all__ = ["Adagrad"]
@@ -40,10 +40,14 @@ class Adagrad(Optimizer):
     >>> import ember
     >>> w = ember.tensor([1.0], requires_grad=True)
     >>> opt = ember.optim.Adagrad([w], lr=0.1)
-    >>> (w * w).sum().backward()
-    >>> opt.step()
-    >>> round(w.item(), 4)
-    0.9
+    >>> path = []
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    ...     path.append(round(w.item(), 4))
+    >>> path  # the steps shrink as squared gradients add up
+    [0.9, 0.8331, 0.7805]
     """
 
     def __init__(
@@ -57,54 +61,32 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_common("Adagrad", lr)
-        _check("Adagrad", lr_decay >= 0.0, f"Invalid lr_decay value: {lr_decay}")
-        _check("Adagrad", weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        _check(
+        defaults = _checked_defaults(
             "Adagrad",
-            initial_accumulator_value >= 0.0,
-            f"Invalid initial_accumulator_value value: {initial_accumulator_value}",
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
         )
-        _check("Adagrad", eps >= 0.0, f"Invalid epsilon value: {eps}")
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "maximize": maximize,
-        }
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group["initial_accumulator_value"])
+                self.state[p].update(self._new_state(p.data, group))
 
-    def _init_state(self, p: Tensor, initial_accumulator_value: float) -> dict[str, Any]:
-        state = self.state[p]
-        state["step"] = 0.0
-        state["sum"] = Tensor(get_xp(p.data).full_like(p.data, initial_accumulator_value))
-        return state
+    def _new_state(self, param: Any, group: dict) -> dict:
+        # PyTorch fills the sums with the constructor's value, whatever a group sets.
+        initial = self.defaults["initial_accumulator_value"]
+        return {"step": 0.0, "sum": Tensor(get_xp(param).full_like(param, initial))}
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                # A group added after construction starts from the optimizer's default.
-                state = self._init_state(p, self.defaults["initial_accumulator_value"])
-            step = state["step"] = state["step"] + 1
-            grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
-            clr = lr / (1 + (step - 1) * lr_decay)
-            state_sum = state["sum"].data
-            state_sum += grad * grad
-            std = xp.sqrt(state_sum)
-            std += eps
-            xp.divide(grad, std, out=std)
-            std *= -clr
-            param += std
-            p._version += 1
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
+        xp = get_xp(param)
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state_sum = state["sum"].data
+        state_sum += grad * grad
+        std = xp.sqrt(state_sum)
+        std += group["eps"]
+        xp.divide(grad, std, out=std)
+        std *= -clr
+        param += std

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check_common, _lerp_, _prepare_grad
-from ember.tensor import Tensor
+from ember.optim._updates import _moment_state, _update_moments, _zeros_state
+from ember.optim.optimizer import Optimizer, _checked_defaults
 
 __all__ = ["Adam"]
 
@@ -58,54 +58,37 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        _check_common(type(self).__name__, lr, eps, weight_decay, betas)
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "amsgrad": amsgrad,
-            "maximize": maximize,
-            "decoupled_weight_decay": decoupled_weight_decay,
-        }
+        defaults = _checked_defaults(
+            type(self).__name__,
+            lr=lr,
+            eps=eps,
+            betas=betas,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"] = Tensor(xp.zeros_like(param))
-                state["exp_avg_sq"] = Tensor(xp.zeros_like(param))
-                if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor(xp.zeros_like(param))
-            step = state["step"] = state["step"] + 1
-            if decoupled and weight_decay != 0:
-                param *= 1 - lr * weight_decay
-                grad = _prepare_grad(param, p.grad.data, 0, maximize)
-            else:
-                grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
-            exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            exp_avg_sq += (1 - beta2) * grad * grad
-            step_size = lr / (1 - beta1**step)
-            if amsgrad:
-                max_sq = state["max_exp_avg_sq"].data
-                xp.maximum(max_sq, exp_avg_sq, out=max_sq)
-                denom = xp.sqrt(max_sq)
-            else:
-                denom = xp.sqrt(exp_avg_sq)
-            denom /= (1 - beta2**step) ** 0.5
-            denom += eps
-            xp.divide(exp_avg, denom, out=denom)
-            denom *= -step_size
-            param += denom
-            p._version += 1
+    def _new_state(self, param: Any, group: dict) -> dict:
+        state = _moment_state(param)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _zeros_state(param)
+        return state
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
+        lr, (beta1, beta2), eps, step = group["lr"], group["betas"], group["eps"], state["step"]
+        xp = get_xp(param)
+        exp_avg, exp_avg_sq = _update_moments(state, grad, group["betas"])
+        step_size = lr / (1 - beta1**step)
+        if group["amsgrad"]:
+            max_sq = state["max_exp_avg_sq"].data
+            xp.maximum(max_sq, exp_avg_sq, out=max_sq)
+            denom = xp.sqrt(max_sq)
+        else:
+            denom = xp.sqrt(exp_avg_sq)
+        denom /= (1 - beta2**step) ** 0.5
+        denom += eps
+        xp.divide(exp_avg, denom, out=denom)
+        denom *= -step_size
+        param += denom

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check_common, _lerp_, _prepare_grad
-from ember.tensor import Tensor
+from ember.optim._updates import _lerp_, _zeros_state
+from ember.optim.optimizer import Optimizer, _checked_defaults
 
 __all__ = ["Adamax"]
 
@@ -34,12 +34,12 @@ class Adamax(Optimizer):
         ValueError: for a negative lr, eps or weight_decay, or betas outside [0, 1).
 
     >>> import ember
-    >>> w = ember.tensor([1.0], requires_grad=True)
+    >>> w = ember.tensor([1.0, -3.0], requires_grad=True)
     >>> opt = ember.optim.Adamax([w], lr=0.1)
     >>> (w * w).sum().backward()
     >>> opt.step()
-    >>> round(w.item(), 4)
-    0.9
+    >>> opt.state[w]["exp_inf"]  # the largest |gradient| so far, decayed
+    tensor([2., 6.])
     """
 
     def __init__(
@@ -52,39 +52,24 @@ class Adamax(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_common("Adamax", lr, eps, weight_decay, betas)
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-        }
+        defaults = _checked_defaults(
+            "Adamax", lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, maximize=maximize
+        )
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict[str, Any]) -> None:
+    def _new_state(self, param: Any, group: dict) -> dict:
+        return {"step": 0.0, "exp_avg": _zeros_state(param), "exp_inf": _zeros_state(param)}
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"] = Tensor(xp.zeros_like(param))
-                state["exp_inf"] = Tensor(xp.zeros_like(param))
-            step = state["step"] = state["step"] + 1
-            grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
-            exp_avg, exp_inf = state["exp_avg"].data, state["exp_inf"].data
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_inf *= beta2
-            norm = xp.abs(grad)
-            norm += eps
-            xp.maximum(exp_inf, norm, out=exp_inf)
-            clr = lr / (1 - beta1**step)
-            xp.divide(exp_avg, exp_inf, out=norm)
-            norm *= -clr
-            param += norm
-            p._version += 1
+        xp = get_xp(param)
+        exp_avg, exp_inf = state["exp_avg"].data, state["exp_inf"].data
+        _lerp_(exp_avg, grad, 1 - beta1)
+        exp_inf *= beta2
+        norm = xp.abs(grad)
+        norm += eps
+        xp.maximum(exp_inf, norm, out=exp_inf)
+        clr = lr / (1 - beta1 ** state["step"])
+        xp.divide(exp_avg, exp_inf, out=norm)
+        norm *= -clr
+        param += norm

@@ -13,7 +13,7 @@ from typing import Any
 
 from ember.autograd import enable_grad
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check, _check_common
+from ember.optim.optimizer import Optimizer, _check, _checked_defaults
 from ember.tensor import Tensor
 
 __all__ = ["LBFGS"]
@@ -186,23 +186,21 @@ class LBFGS(Optimizer):
         history_size: int = 100,
         line_search_fn: str | None = None,
     ) -> None:
-        _check_common("LBFGS", lr)
         _check(
             "LBFGS",
             line_search_fn in (None, "strong_wolfe"),
             f"only 'strong_wolfe' is supported as line_search_fn, got {line_search_fn!r}",
         )
-        if max_eval is None:
-            max_eval = max_iter * 5 // 4
-        defaults = {
-            "lr": lr,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "history_size": history_size,
-            "line_search_fn": line_search_fn,
-        }
+        defaults = _checked_defaults(
+            "LBFGS",
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_iter * 5 // 4 if max_eval is None else max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
         super().__init__(params, defaults)
         _check(
             "LBFGS",

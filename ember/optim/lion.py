@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check_common
-from ember.tensor import Tensor
+from ember.optim._updates import _zeros_state
+from ember.optim.optimizer import Optimizer, _checked_defaults
 
 __all__ = ["Lion"]
 
@@ -50,29 +50,26 @@ class Lion(Optimizer):
         betas: tuple[float, float] = (0.9, 0.99),
         weight_decay: float = 0.0,
     ) -> None:
-        _check_common("Lion", lr, weight_decay=weight_decay, betas=betas)
-        defaults = {"lr": lr, "betas": betas, "weight_decay": weight_decay}
+        defaults = _checked_defaults("Lion", lr=lr, betas=betas, weight_decay=weight_decay)
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict[str, Any]) -> None:
+    def _new_state(self, param: Any, group: dict) -> dict:
+        return {"exp_avg": _zeros_state(param)}
+
+    def _gradient(self, param: Any, grad: Any, group: dict) -> Any:
+        # Lion's weight decay joins the update after the sign (see _update_param).
+        return grad
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param, grad = p.data, p.grad.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                state["exp_avg"] = Tensor(xp.zeros_like(param))
-            exp_avg = state["exp_avg"].data
-            update = beta1 * exp_avg
-            update += (1 - beta1) * grad
-            # NumPy's sign is several times slower in place than into a new array.
-            update = xp.sign(update)
-            if weight_decay != 0:
-                update += weight_decay * param
-            update *= lr
-            param -= update
-            exp_avg *= beta2
-            exp_avg += (1 - beta2) * grad
-            p._version += 1
+        exp_avg = state["exp_avg"].data
+        update = beta1 * exp_avg
+        update += (1 - beta1) * grad
+        # NumPy's sign is several times slower in place than into a new array.
+        update = get_xp(param).sign(update)
+        if weight_decay != 0:
+            update += weight_decay * param
+        update *= lr
+        param -= update
+        exp_avg *= beta2
+        exp_avg += (1 - beta2) * grad

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check, _check_common, _lerp_, _prepare_grad
-from ember.tensor import Tensor
+from ember.optim._updates import _moment_state, _update_moments
+from ember.optim.optimizer import Optimizer, _checked_defaults
 
 __all__ = ["NAdam"]
 
@@ -62,50 +62,32 @@ class NAdam(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_common("NAdam", lr, eps, weight_decay, betas)
-        _check("NAdam", momentum_decay >= 0.0, f"Invalid momentum_decay value: {momentum_decay}")
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum_decay": momentum_decay,
-            "decoupled_weight_decay": decoupled_weight_decay,
-            "maximize": maximize,
-        }
+        defaults = _checked_defaults(
+            "NAdam",
+            lr=lr,
+            eps=eps,
+            betas=betas,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
-        decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["mu_product"] = 1.0
-                state["exp_avg"] = Tensor(xp.zeros_like(param))
-                state["exp_avg_sq"] = Tensor(xp.zeros_like(param))
-            step = state["step"] = state["step"] + 1
-            if decoupled and weight_decay != 0:
-                param *= 1 - lr * weight_decay
-                grad = _prepare_grad(param, p.grad.data, 0, maximize)
-            else:
-                grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
-            mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
-            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
-            mu_product = state["mu_product"] = state["mu_product"] * mu
-            exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            exp_avg_sq += (1 - beta2) * grad * grad
-            denom = exp_avg_sq / (1 - beta2**step)
-            xp.sqrt(denom, out=denom)
-            denom += eps
-            param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
-            param += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
-            p._version += 1
+    def _new_state(self, param: Any, group: dict) -> dict:
+        state = _moment_state(param)
+        state["mu_product"] = 1.0
+        return state
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
+        lr, (beta1, beta2), eps, step = group["lr"], group["betas"], group["eps"], state["step"]
+        momentum_decay = group["momentum_decay"]
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+        mu_product = state["mu_product"] = state["mu_product"] * mu
+        exp_avg, exp_avg_sq = _update_moments(state, grad, group["betas"])
+        denom = exp_avg_sq / (1 - beta2**step)
+        get_xp(param).sqrt(denom, out=denom)
+        denom += eps
+        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
+        param += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * (exp_avg / denom)

@@ -1,15 +1,19 @@
-"""The ``Optimizer`` base class: parameter groups, per-parameter state and checkpoints.
+"""The ``Optimizer`` base class: parameter groups, per-parameter state, step hooks, checkpoints.
 
-Subclasses implement ``_update_group(group)``, which updates the arrays of one
-group's parameters in place. Updates bypass autograd entirely: they read and
-write ``p.data``, ``p.grad.data`` and the state arrays with the array module of
-the data, and bump ``p._version`` as PyTorch does, so a graph that saved a
-parameter before the step refuses to backpropagate through the stale value.
+Most subclasses implement ``_new_state(param, group)`` and
+``_update_param(param, grad, state, group)``, which the shared loop in
+``_update_group`` calls for every parameter that has a gradient; one whose
+loop differs overrides ``_update_group`` itself. Updates bypass autograd
+entirely: they read and write ``p.data``, ``p.grad.data`` and the state arrays
+with the array module of the data, and bump ``p._version`` as PyTorch does, so
+a graph that saved a parameter before the step refuses to backpropagate
+through the stale value.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from itertools import chain
@@ -18,6 +22,7 @@ from typing import Any
 from ember.autograd import enable_grad
 from ember.backend import get_xp
 from ember.errors import caller
+from ember.nn.module import _HookHandle
 from ember.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -51,48 +56,75 @@ def _check(owner: str, ok: bool, message: str) -> None:
         raise _fail(owner, message)
 
 
-def _check_common(
-    owner: str,
-    lr: float,
-    eps: float | None = None,
-    weight_decay: float = 0.0,
-    betas: tuple[float, float] | None = None,
-) -> None:
-    """The checks most optimizers share, with PyTorch's messages."""
-    _check(owner, lr >= 0.0, f"Invalid learning rate: {lr}")
-    if eps is not None:
-        _check(owner, eps >= 0.0, f"Invalid epsilon value: {eps}")
-    if betas is not None:
-        _check(owner, 0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
-        _check(owner, 0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
-    _check(owner, weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+# PyTorch's message for each constructor option that must not be negative.
+_NON_NEGATIVE = {
+    "lr": "Invalid learning rate: {}",
+    "lr_decay": "Invalid lr_decay value: {}",
+    "eps": "Invalid epsilon value: {}",
+    "weight_decay": "Invalid weight_decay value: {}",
+    "momentum": "Invalid momentum value: {}",
+    "momentum_decay": "Invalid momentum_decay value: {}",
+    "alpha": "Invalid alpha value: {}",
+    "initial_accumulator_value": "Invalid initial_accumulator_value value: {}",
+}
 
 
-def _prepare_grad(param: Any, grad: Any, weight_decay: float, maximize: bool) -> Any:
-    """The gradient array an update uses: negated for ``maximize``, plus the L2 term.
+def _checked_defaults(owner: str, **options: Any) -> dict[str, Any]:
+    """Check a constructor's options with PyTorch's rules and messages; return them as defaults.
 
-    Returns a new array when either applies, so ``p.grad`` itself is never changed.
+    Options are checked in the order given (PyTorch's order, which decides the
+    message when several are wrong): those in ``_NON_NEGATIVE`` must be at
+    least 0, each of ``betas`` in [0, 1) and ``rho`` in [0, 1]. Other options
+    (flags such as ``maximize``) pass unchecked.
+
+    Raises:
+        ValueError: ``"<owner>: Invalid ... value: <value> (called from <file:line>)"``.
     """
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
-    return grad
+    for key, value in options.items():
+        if key in _NON_NEGATIVE:
+            _check(owner, value >= 0.0, _NON_NEGATIVE[key].format(value))
+        elif key == "betas":
+            for index, beta in enumerate(value):
+                _check(owner, 0.0 <= beta < 1.0, f"Invalid beta parameter at index {index}: {beta}")
+        elif key == "rho":
+            _check(owner, 0.0 <= value <= 1.0, f"Invalid rho value: {value}")
+    return options
 
 
-def _lerp_(target: Any, end: Any, weight: float) -> None:
-    """``target += weight * (end - target)`` in place, rounded as ``torch.lerp_``.
+def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an optimizer's ``step`` so that it runs the registered step hooks around it.
 
-    PyTorch switches to ``end - (end - target) * (1 - weight)`` for weights of at
-    least one half, so that a weight of 1 lands exactly on ``end``; matching it
-    keeps trajectories bit-close to PyTorch's.
+    As in PyTorch, the hooks get ``args`` with the optimizer first, and a
+    pre-hook may return a new ``(args, kwargs)`` pair to call ``step`` with.
+    A ``step`` that calls its parent's (``super().step()``) runs the hooks once.
     """
-    if weight < 0.5:
-        target += weight * (end - target)
-    else:
-        diff = end - target
-        diff *= 1.0 - weight
-        target[...] = end - diff
+
+    @functools.wraps(step)
+    def step_with_hooks(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        if self._in_step:
+            return step(self, *args, **kwargs)
+        args = (self, *args)
+        for hook in list(self._step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise _fail(
+                        type(self).__name__,
+                        "a step pre-hook must return None or a tuple of (new_args, "
+                        f"new_kwargs), but got {result!r}",
+                        RuntimeError,
+                    )
+                args, kwargs = result
+        self._in_step = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            self._in_step = False
+        for hook in list(self._step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    return step_with_hooks
 
 
 def _to_array(param: Tensor, value: Any) -> Tensor:
@@ -137,8 +169,10 @@ class Optimizer:
         TypeError: if ``params`` is a single tensor, a set, or holds non-tensors.
         ValueError: if ``params`` is empty or repeats a parameter (see ``add_param_group``).
 
-    A subclass implements ``_update_group(group)``; ``step`` calls it for every
-    group after evaluating the closure.
+    A subclass implements ``_new_state`` and ``_update_param`` (or, for a loop of
+    its own, ``_update_group``); ``step`` updates every group after evaluating
+    the closure. A subclass may also override ``step``: hooks registered with
+    ``register_step_pre_hook`` and ``register_step_post_hook`` run around it all the same.
 
     >>> import ember
     >>> w = ember.tensor([1.0, 2.0], requires_grad=True)
@@ -149,7 +183,14 @@ class Optimizer:
     tensor([0.8, 1.6], requires_grad=True)
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass's own step (LBFGS's, or a user's) runs the step hooks too.
+        if "step" in cls.__dict__:
+            cls.step = _with_step_hooks(cls.__dict__["step"])
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self._init_step_hooks()
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -170,6 +211,23 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+
+    def _init_step_hooks(self) -> None:
+        self._step_pre_hooks: dict[int, Callable[..., Any]] = {}
+        self._step_post_hooks: dict[int, Callable[..., Any]] = {}
+        self._in_step = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        # As in PyTorch, hooks are not saved with the optimizer (they are often closures).
+        return {
+            key: value
+            for key, value in self.__dict__.items()
+            if key not in ("_step_pre_hooks", "_step_post_hooks", "_in_step")
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_step_hooks()
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -275,6 +333,7 @@ class Optimizer:
                     grad.data[...] = 0
                     grad._version += 1
 
+    @_with_step_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, once.
 
@@ -294,7 +353,99 @@ class Optimizer:
         return loss
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
+        """Update, in place, every parameter of ``group`` that has a gradient.
+
+        A parameter's state starts as ``_new_state`` returns it; at every update
+        its ``"step"`` count (if it keeps one) goes up by one, then
+        ``_update_param`` changes the arrays, given the gradient from ``_gradient``.
+        """
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            param = p.data
+            state = self.state[p]
+            if not state:
+                state.update(self._new_state(param, group))
+            if "step" in state:
+                state["step"] += 1
+            self._update_param(param, self._gradient(param, p.grad.data, group), state, group)
+            p._version += 1
+
+    def _new_state(self, param: Any, group: dict) -> dict:
+        """The state of a parameter (given its array) before its first update."""
+        return {}
+
+    def _gradient(self, param: Any, grad: Any, group: dict) -> Any:
+        """The gradient array an update uses: negated for ``maximize``, with weight decay.
+
+        Weight decay adds ``weight_decay * param`` to the gradient (L2), or, in a
+        group with ``decoupled_weight_decay``, first shrinks ``param`` in place by
+        the factor ``1 - lr * weight_decay`` (AdamW). Returns a new array when
+        either applies, so ``p.grad`` itself is never changed.
+        """
+        weight_decay = group.get("weight_decay", 0)
+        if weight_decay != 0 and group.get("decoupled_weight_decay", False):
+            param *= 1 - group["lr"] * weight_decay
+            weight_decay = 0
+        if group.get("maximize", False):
+            grad = -grad
+        if weight_decay != 0:
+            grad = grad + weight_decay * param
+        return grad
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
+        """Apply one update to the array ``param`` (and its ``state``), in place."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update_param")
+
+    # ------------------------------------------------------------------- hooks
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``.
+
+        ``args`` holds the optimizer itself, then the positional arguments of
+        ``step``, as in PyTorch. The hook returns None, or a new ``(args, kwargs)``
+        pair that ``step`` (and the later hooks) then get instead.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            RuntimeError: at ``step``, when the hook returns anything else.
+
+        >>> import ember
+        >>> w = ember.tensor([1.0], requires_grad=True)
+        >>> opt = ember.optim.SGD([w], lr=0.1)
+        >>> handle = opt.register_step_pre_hook(lambda o, args, kwargs: print("step", len(args)))
+        >>> opt.step()
+        step 1
+        >>> handle.remove()
+        >>> opt.step()
+        """
+        handle = _HookHandle(self._step_pre_hooks)
+        self._step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``; it returns None.
+
+        ``args`` and ``kwargs`` are those ``step`` ran with (see
+        ``register_step_pre_hook``).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        >>> import ember
+        >>> w = ember.tensor([1.0], requires_grad=True)
+        >>> opt = ember.optim.SGD([w], lr=0.1)
+        >>> steps = []
+        >>> handle = opt.register_step_post_hook(lambda o, args, kwargs: steps.append(w.item()))
+        >>> (w * w).sum().backward()
+        >>> opt.step(); opt.step()
+        >>> [round(v, 2) for v in steps]
+        [0.8, 0.6]
+        """
+        handle = _HookHandle(self._step_post_hooks)
+        self._step_post_hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:

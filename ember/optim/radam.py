@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check_common, _lerp_, _prepare_grad
-from ember.tensor import Tensor
+from ember.optim._updates import _moment_state, _update_moments
+from ember.optim.optimizer import Optimizer, _checked_defaults
 
 __all__ = ["RAdam"]
 
@@ -41,12 +41,12 @@ class RAdam(Optimizer):
         ValueError: for a negative lr, eps or weight_decay, or betas outside [0, 1).
 
     >>> import ember
-    >>> w = ember.tensor([1.0], requires_grad=True)
+    >>> w = ember.tensor([1.0, -3.0], requires_grad=True)
     >>> opt = ember.optim.RAdam([w], lr=0.1)
     >>> (w * w).sum().backward()
-    >>> opt.step()
-    >>> round(w.item(), 4)
-    0.8
+    >>> opt.step()  # an early step is plain momentum: w - lr * grad
+    >>> w
+    tensor([ 0.8, -2.4], requires_grad=True)
     """
 
     def __init__(
@@ -60,55 +60,36 @@ class RAdam(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_common("RAdam", lr, eps, weight_decay, betas)
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "decoupled_weight_decay": decoupled_weight_decay,
-            "maximize": maximize,
-        }
+        defaults = _checked_defaults(
+            "RAdam",
+            lr=lr,
+            eps=eps,
+            betas=betas,
+            weight_decay=weight_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-        maximize = group["maximize"]
+    def _new_state(self, param: Any, group: dict) -> dict:
+        return _moment_state(param)
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
+        lr, (beta1, beta2), eps, step = group["lr"], group["betas"], group["eps"], state["step"]
+        exp_avg, exp_avg_sq = _update_moments(state, grad, group["betas"])
+        bias_correction2 = 1 - beta2**step
+        update = exp_avg / (1 - beta1**step)
+        update *= lr
         rho_inf = 2 / (1 - beta2) - 1
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"] = Tensor(xp.zeros_like(param))
-                state["exp_avg_sq"] = Tensor(xp.zeros_like(param))
-            step = state["step"] = state["step"] + 1
-            if decoupled and weight_decay != 0:
-                param *= 1 - lr * weight_decay
-                grad = _prepare_grad(param, p.grad.data, 0, maximize)
-            else:
-                grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
-            exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            exp_avg_sq += (1 - beta2) * grad * grad
-            bias_correction2 = 1 - beta2**step
-            update = exp_avg / (1 - beta1**step)
-            update *= lr
-            rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
-            # Below rho_t = 5 the variance of the adaptive rate is too large to
-            # trust, and the step falls back to plain momentum.
-            if rho_t > 5.0:
-                rect = (
-                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                ) ** 0.5
-                denom = xp.sqrt(exp_avg_sq)
-                denom += eps
-                update *= bias_correction2**0.5 / denom
-                update *= rect
-            param -= update
-            p._version += 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        # Below rho_t = 5 the variance of the adaptive rate is too large to
+        # trust, and the step falls back to plain momentum.
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            denom = get_xp(param).sqrt(exp_avg_sq)
+            denom += eps
+            update *= bias_correction2**0.5 / denom
+            update *= rect
+        param -= update

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.backend import get_xp
-from ember.optim.optimizer import Optimizer, _check, _check_common, _lerp_, _prepare_grad
-from ember.tensor import Tensor
+from ember.optim._updates import _average_squares_, _lerp_, _zeros_state
+from ember.optim.optimizer import Optimizer, _checked_defaults
 
 __all__ = ["RMSprop"]
 
@@ -38,12 +38,12 @@ class RMSprop(Optimizer):
         ValueError: for a negative lr, eps, momentum, weight_decay or alpha.
 
     >>> import ember
-    >>> w = ember.tensor([1.0], requires_grad=True)
+    >>> w = ember.tensor([1.0, -3.0], requires_grad=True)
     >>> opt = ember.optim.RMSprop([w], lr=0.01)
     >>> (w * w).sum().backward()
-    >>> opt.step()
-    >>> round(w.item(), 4)
-    0.9
+    >>> opt.step()  # the first step is 10 * lr, whatever the gradient's scale
+    >>> w
+    tensor([ 0.9, -2.9], requires_grad=True)
     """
 
     def __init__(
@@ -58,59 +58,43 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_common("RMSprop", lr, eps)
-        _check("RMSprop", momentum >= 0.0, f"Invalid momentum value: {momentum}")
-        _check("RMSprop", weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        _check("RMSprop", alpha >= 0.0, f"Invalid alpha value: {alpha}")
-        defaults = {
-            "lr": lr,
-            "alpha": alpha,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum": momentum,
-            "centered": centered,
-            "maximize": maximize,
-        }
+        defaults = _checked_defaults(
+            "RMSprop",
+            lr=lr,
+            eps=eps,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            alpha=alpha,
+            centered=centered,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict[str, Any]) -> None:
+    def _new_state(self, param: Any, group: dict) -> dict:
+        state = {"step": 0.0, "square_avg": _zeros_state(param)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _zeros_state(param)
+        if group["centered"]:
+            state["grad_avg"] = _zeros_state(param)
+        return state
+
+    def _update_param(self, param: Any, grad: Any, state: dict, group: dict) -> None:
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
-        weight_decay, centered, maximize = (
-            group["weight_decay"],
-            group["centered"],
-            group["maximize"],
-        )
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            xp = get_xp(param)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["square_avg"] = Tensor(xp.zeros_like(param))
-                if momentum > 0:
-                    state["momentum_buffer"] = Tensor(xp.zeros_like(param))
-                if centered:
-                    state["grad_avg"] = Tensor(xp.zeros_like(param))
-            state["step"] += 1
-            grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
-            square_avg = state["square_avg"].data
-            square_avg *= alpha
-            square_avg += (1 - alpha) * grad * grad
-            if centered:
-                grad_avg = state["grad_avg"].data
-                _lerp_(grad_avg, grad, 1 - alpha)
-                avg = square_avg - grad_avg * grad_avg
-                xp.sqrt(avg, out=avg)
-            else:
-                avg = xp.sqrt(square_avg)
-            avg += eps
-            xp.divide(grad, avg, out=avg)
-            if momentum > 0:
-                buf = state["momentum_buffer"].data
-                buf *= momentum
-                buf += avg
-                avg = buf
-            param += -lr * avg
-            p._version += 1
+        xp = get_xp(param)
+        square_avg = state["square_avg"].data
+        _average_squares_(square_avg, grad, alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"].data
+            _lerp_(grad_avg, grad, 1 - alpha)
+            avg = square_avg - grad_avg * grad_avg
+            xp.sqrt(avg, out=avg)
+        else:
+            avg = xp.sqrt(square_avg)
+        avg += eps
+        xp.divide(grad, avg, out=avg)
+        if momentum > 0:
+            buf = state["momentum_buffer"].data
+            buf *= momentum
+            buf += avg
+            avg = buf
+        param += -lr * avg

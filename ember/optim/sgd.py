@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ember.optim.optimizer import Optimizer, _check, _check_common, _prepare_grad
+from ember.optim.optimizer import Optimizer, _check, _checked_defaults
 from ember.tensor import Tensor
 
 __all__ = ["SGD"]
@@ -56,47 +56,41 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_common("SGD", lr, weight_decay=weight_decay)
-        _check("SGD", momentum >= 0.0, f"Invalid momentum value: {momentum}")
+        defaults = _checked_defaults(
+            "SGD",
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         _check(
             "SGD",
             not nesterov or (momentum > 0 and dampening == 0),
             "Nesterov momentum requires a momentum and zero dampening",
         )
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-        }
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
+        # Its own loop: without momentum SGD keeps no state at all, as in PyTorch.
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, maximize = (
-            group["weight_decay"],
-            group["nesterov"],
-            group["maximize"],
-        )
-        state = self.state
         for p in group["params"]:
             if p.grad is None:
                 continue
             param = p.data
-            grad = _prepare_grad(param, p.grad.data, weight_decay, maximize)
+            grad = self._gradient(param, p.grad.data, group)
             if momentum != 0:
-                pstate = state[p]
-                saved = pstate.get("momentum_buffer")
+                state = self.state[p]
+                saved = state.get("momentum_buffer")
                 if saved is None:
                     # The first step starts the buffer at the gradient, undamped.
                     buf = grad.copy()
-                    pstate["momentum_buffer"] = Tensor(buf)
+                    state["momentum_buffer"] = Tensor(buf)
                 else:
                     buf = saved.data
                     buf *= momentum
                     buf += (1 - dampening) * grad
-                grad = grad + momentum * buf if nesterov else buf
+                grad = grad + momentum * buf if group["nesterov"] else buf
             param += -lr * grad
             p._version += 1

@@ -6,6 +6,9 @@ their trajectories differ only by the optimizers (and rounding in the ops).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -49,18 +52,34 @@ def torch_loss(params: list[torch.Tensor]) -> torch.Tensor:
     return -picked.mean()
 
 
+def closure_for(opt, params: list, loss_fn: Callable[[list], Any]) -> Callable[[], Any]:
+    """A closure in PyTorch's form: clear the gradients, compute the loss, backpropagate it."""
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_fn(params)
+        loss.backward()
+        return loss
+
+    return closure
+
+
+def ember_closure(opt: ember.optim.Optimizer, params: list[ember.Tensor]) -> Callable[[], Any]:
+    return closure_for(opt, params, ember_loss)
+
+
+def torch_closure(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> Callable[[], Any]:
+    return closure_for(opt, params, torch_loss)
+
+
 def ember_step(opt: ember.optim.Optimizer, params: list[ember.Tensor]) -> float:
-    opt.zero_grad()
-    loss = ember_loss(params)
-    loss.backward()
+    loss = ember_closure(opt, params)()
     opt.step()
     return loss.item()
 
 
 def torch_step(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> float:
-    opt.zero_grad()
-    loss = torch_loss(params)
-    loss.backward()
+    loss = torch_closure(opt, params)()
     opt.step()
     return loss.item()
 

@@ -12,9 +12,9 @@ import ember
 import ember.optim
 from tests.optim.problem import (
     assert_params_close,
-    ember_loss,
+    ember_closure,
     ember_params,
-    torch_loss,
+    torch_closure,
     torch_params,
     values,
 )
@@ -31,26 +31,6 @@ CASES = [
     {"line_search_fn": "strong_wolfe", "lr": 0.05},
     {"line_search_fn": "strong_wolfe", "lr": 20.0, "history_size": 4},
 ]
-
-
-def ember_closure(opt, params):
-    def closure():
-        opt.zero_grad()
-        loss = ember_loss(params)
-        loss.backward()
-        return loss
-
-    return closure
-
-
-def torch_closure(opt, params):
-    def closure():
-        opt.zero_grad()
-        loss = torch_loss(params)
-        loss.backward()
-        return loss
-
-    return closure
 
 
 @pytest.mark.parametrize("kwargs", CASES, ids=str)

@@ -158,6 +158,8 @@ def test_loads_a_torch_state_dict(case):
         ("Adam", [{"lr": 0.05}, {"lr": 0.01, "betas": (0.8, 0.9), "amsgrad": True}]),
         ("RMSprop", [{"lr": 0.01, "centered": True}, {"lr": 0.001, "momentum": 0.5}]),
         ("NAdam", [{"lr": 0.05}, {"lr": 0.002, "weight_decay": 0.1}]),
+        # torch starts every sum at the constructor's value, whatever a group sets.
+        ("Adagrad", [{"lr": 0.1}, {"lr": 0.05, "initial_accumulator_value": 0.5}]),
     ],
 )
 def test_param_groups_with_their_own_options(name, group_options):
@@ -187,6 +189,19 @@ def test_add_param_group_midway_matches_torch():
         torch_step(topt, theirs)
         assert_params_close(ours, theirs, step)
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
+
+
+def test_adagrad_group_added_midway_matches_torch():
+    ours, theirs = ember_params(), torch_params()
+    opt = ember.optim.Adagrad(ours[:2], lr=0.1, initial_accumulator_value=0.2)
+    topt = torch.optim.Adagrad(theirs[:2], lr=0.1, initial_accumulator_value=0.2, foreach=False)
+    for step in range(STEPS):
+        if step == 5:
+            opt.add_param_group({"params": ours[2:], "initial_accumulator_value": 1.0})
+            topt.add_param_group({"params": theirs[2:], "initial_accumulator_value": 1.0})
+        ember_step(opt, ours)
+        torch_step(topt, theirs)
+        assert_params_close(ours, theirs, step)
 
 
 def test_parameters_without_grad_are_skipped():
@@ -294,6 +309,42 @@ def test_invalid_arguments_raise_value_error_naming_the_caller(make, message):
     with pytest.raises(ValueError, match=message) as info:
         make(ember_params())
     assert "test_optimizers.py" in str(info.value)
+
+
+# Several options wrong at once: the message names the one torch checks first.
+INVALID_OPTIONS = [
+    ("SGD", {"lr": -1.0, "momentum": -1.0}),
+    ("SGD", {"momentum": -0.5, "weight_decay": -1.0}),
+    ("SGD", {"weight_decay": -1.0, "nesterov": True}),
+    ("Adam", {"eps": -1.0, "betas": (1.5, 0.9)}),
+    ("Adam", {"betas": (0.9, 1.0), "weight_decay": -1.0}),
+    ("AdamW", {"lr": -1.0, "eps": -1.0}),
+    ("Adamax", {"betas": (-0.1, 0.9), "weight_decay": -2.0}),
+    ("RAdam", {"eps": -1e-8, "weight_decay": -0.1}),
+    ("NAdam", {"weight_decay": -0.1, "momentum_decay": -1.0}),
+    ("NAdam", {"momentum_decay": -1.0}),
+    ("RMSprop", {"eps": -1.0, "momentum": -1.0}),
+    ("RMSprop", {"momentum": -1.0, "weight_decay": -1.0, "alpha": -1.0}),
+    ("RMSprop", {"weight_decay": -1.0, "alpha": -1.0}),
+    ("Adagrad", {"lr_decay": -1.0, "weight_decay": -1.0}),
+    ("Adagrad", {"weight_decay": -1.0, "initial_accumulator_value": -1.0}),
+    ("Adagrad", {"initial_accumulator_value": -1.0, "eps": -1.0}),
+    ("Adagrad", {"eps": -1.0}),
+    ("Adadelta", {"lr": -1.0, "rho": 2.0}),
+    ("Adadelta", {"rho": -0.1, "eps": -1.0}),
+    ("Adadelta", {"eps": -1.0, "weight_decay": -1.0}),
+    ("LBFGS", {"lr": -1.0}),
+]
+
+
+@pytest.mark.parametrize("case", INVALID_OPTIONS, ids=case_id)
+def test_invalid_options_give_torchs_message(case):
+    name, kwargs = case
+    with pytest.raises(ValueError) as theirs:
+        getattr(torch.optim, name)(torch_params(), **kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(ember.optim, name)(ember_params(), **kwargs)
+    assert str(ours.value).startswith(f"{name}: {theirs.value} (called from ")
 
 
 @pytest.mark.parametrize(
