@@ -36,15 +36,8 @@ __all__ = [
     "zeros_",
 ]
 
-_LINEAR = (
-    "linear",
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-)
+# The layers whose gain is 1: "linear", "conv1d"... "conv_transpose3d".
+_LINEAR = ("linear", *(f"conv{kind}{nd}d" for kind in ("", "_transpose") for nd in (1, 2, 3)))
 # Grid points of the truncated normal's inverse CDF (see _truncated_standard_normal).
 _TRUNC_GRID = 8193
 
@@ -123,6 +116,18 @@ def _write(tensor: Tensor, values: Any) -> Tensor:
     tensor.data[...] = values
     tensor._version += 1
     return tensor
+
+
+def _fill(name: str, tensor: Tensor, value: float) -> Tensor:
+    """``tensor`` (of any dtype) filled with ``value`` by ``init.<name>``."""
+    _floating(name, tensor, floating=False)
+    return _write(tensor, value)
+
+
+def _uniform_with_std(tensor: Tensor, std: float, generator: Any) -> Tensor:
+    """``uniform_`` over ``[-sqrt(3) std, sqrt(3) std)``, the uniform distribution of ``std``."""
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
@@ -212,8 +217,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     >>> ember.nn.init.constant_(ember.empty(2), 0.5)
     tensor([0.5, 0.5])
     """
-    _floating("constant_", tensor, floating=False)
-    return _write(tensor, val)
+    return _fill("constant_", tensor, val)
 
 
 def ones_(tensor: Tensor) -> Tensor:
@@ -223,8 +227,7 @@ def ones_(tensor: Tensor) -> Tensor:
     >>> ember.nn.init.ones_(ember.empty(2))
     tensor([1., 1.])
     """
-    _floating("ones_", tensor, floating=False)
-    return _write(tensor, 1)
+    return _fill("ones_", tensor, 1)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -234,8 +237,7 @@ def zeros_(tensor: Tensor) -> Tensor:
     >>> ember.nn.init.zeros_(ember.empty(2))
     tensor([0., 0.])
     """
-    _floating("zeros_", tensor, floating=False)
-    return _write(tensor, 0)
+    return _fill("zeros_", tensor, 0)
 
 
 def eye_(tensor: Tensor) -> Tensor:
@@ -277,6 +279,12 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     return _write(tensor, values)
 
 
+def _xavier_std(tensor: Tensor, gain: float) -> float:
+    """Glorot initialisation's std: ``gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot uniform: ``U(-bound, bound)`` with ``bound = gain * sqrt(6 / (fan_in + fan_out))``.
 
@@ -285,10 +293,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
     >>> bool((w.abs() <= (6 / 8) ** 0.5).all())
     True
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound, generator)
+    return _uniform_with_std(tensor, _xavier_std(tensor, gain), generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
@@ -298,9 +303,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> 
     >>> ember.nn.init.xavier_normal_(ember.empty(3, 5)).shape
     (3, 5)
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std, generator)
+    return normal_(tensor, 0.0, _xavier_std(tensor, gain), generator)
 
 
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float | None:
@@ -334,10 +337,7 @@ def kaiming_uniform_(
     True
     """
     std = _kaiming_std(tensor, a, mode, nonlinearity)
-    if std is None:
-        return tensor
-    bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound, generator)
+    return tensor if std is None else _uniform_with_std(tensor, std, generator)
 
 
 def kaiming_normal_(
@@ -354,9 +354,7 @@ def kaiming_normal_(
     (8, 3, 3, 3)
     """
     std = _kaiming_std(tensor, a, mode, nonlinearity)
-    if std is None:
-        return tensor
-    return normal_(tensor, 0.0, std, generator)
+    return tensor if std is None else normal_(tensor, 0.0, std, generator)
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tensor:

@@ -213,13 +213,16 @@ class Module:
     def _one_line_repr(self) -> str:
         return f"{self._get_name()}({', '.join(self.extra_repr().splitlines())})"
 
-    def _input_error(self, message: str) -> ShapeError:
+    def _input_error(
+        self, message: str, kind: type[ShapeError | DTypeError] = ShapeError
+    ) -> ShapeError | DTypeError:
         """An error about this module's input, naming the module, its path and the caller.
 
         Layers raise it from ``forward``: ``raise self._input_error("got input of
-        shape (32, 100): the last dimension must be 784")``.
+        shape (32, 100): the last dimension must be 784")``; ``kind=DTypeError`` for
+        an input of the wrong dtype.
         """
-        error = ShapeError(
+        error = kind(
             f"{self._one_line_repr()} in {self._path()} {message} (called from {caller()})"
         )
         setattr(error, _LOCATED, True)

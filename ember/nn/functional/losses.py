@@ -130,6 +130,14 @@ def _weighted(
     return _reduce(loss, reduction)
 
 
+def _times_weight(op: str, loss: Tensor, weight: Tensor | None, input: Tensor) -> Tensor:
+    """``loss`` times an optional ``weight`` that broadcasts to input's shape."""
+    if weight is None:
+        return loss
+    _check_fits(op, "weight", weight, input)
+    return loss * weight
+
+
 # -------------------------------------------------------------- regression losses
 @composite
 def mse_loss(
@@ -297,6 +305,14 @@ def _pick(
     return picked, target_weight, kept
 
 
+def _reduce_by_class_weight(loss: Tensor, target_weight: Tensor, reduction: str) -> Tensor:
+    """``loss`` per target reduced; the mean divides by the targets' total weight (ignored
+    targets weigh 0), as PyTorch's class-index losses do."""
+    if reduction == "mean":
+        return _sum(loss) / _sum(target_weight)
+    return _reduce(loss, reduction)
+
+
 def _per_class(weight: Tensor, input: Tensor, class_dim: int) -> Tensor:
     """``weight`` of shape ``(C,)`` shaped to broadcast along the class dimension."""
     return reshape(weight, weight.shape + (1,) * (input.ndim - class_dim - 1))
@@ -334,10 +350,7 @@ def nll_loss(
     _check_class_target("nll_loss", input, target, ignore_index)
     _check_class_weight("nll_loss", weight, input.shape[class_dim])
     picked, target_weight, _ = _pick(input, target, weight, ignore_index, class_dim)
-    loss = -(picked * target_weight)
-    if reduction == "mean":
-        return _sum(loss) / _sum(target_weight)
-    return _reduce(loss, reduction)
+    return _reduce_by_class_weight(-(picked * target_weight), target_weight, reduction)
 
 
 @composite
@@ -398,9 +411,7 @@ def cross_entropy(
         spread = log_probs if weight is None else log_probs * _per_class(weight, input, class_dim)
         uniform = where(kept, -_sum(spread, class_dim), 0.0)
         loss = (1.0 - label_smoothing) * loss + (label_smoothing / classes) * uniform
-    if reduction == "mean":
-        return _sum(loss) / _sum(target_weight)
-    return _reduce(loss, reduction)
+    return _reduce_by_class_weight(loss, target_weight, reduction)
 
 
 def _cross_entropy_probabilities(
@@ -477,10 +488,7 @@ def binary_cross_entropy(
             ValueError,
         )
     loss = -(target * _floored_log(input) + (1.0 - target) * _floored_log(1.0 - input))
-    if weight is not None:
-        _check_fits(op, "weight", weight, input)
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(_times_weight(op, loss, weight, input), reduction)
 
 
 @composite
@@ -514,10 +522,7 @@ def binary_cross_entropy_with_logits(
         _check_fits(op, "pos_weight", pos_weight, input)
         softplus_neg = ((pos_weight - 1.0) * target + 1.0) * softplus_neg
     loss = (1.0 - target) * input + softplus_neg
-    if weight is not None:
-        _check_fits(op, "weight", weight, input)
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(_times_weight(op, loss, weight, input), reduction)
 
 
 @composite

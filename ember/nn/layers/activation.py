@@ -12,7 +12,7 @@ from typing import Any
 
 import ember.nn.functional as F
 from ember.nn.init import constant_
-from ember.nn.layers.linear import _parameter
+from ember.nn.layers._common import _parameter
 from ember.nn.module import Module
 from ember.tensor import Tensor
 

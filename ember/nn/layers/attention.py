@@ -16,8 +16,9 @@ from ember import dtypes
 from ember.creation import arange, zeros
 from ember.errors import DTypeError
 from ember.nn import init
-from ember.nn.layers.linear import Linear, _parameter
-from ember.nn.module import _LOCATED, Module
+from ember.nn.layers._common import _parameter
+from ember.nn.layers.linear import Linear
+from ember.nn.module import Module
 from ember.ops.core import broadcast_to
 from ember.ops.elementwise import gt
 from ember.ops.index import masked_fill
@@ -353,9 +354,7 @@ class MultiheadAttention(Module):
                 + " or ".join(str(shape) for shape in shapes)
             )
         if mask.dtype is not dtypes.bool_ and not mask.is_floating_point():
-            located = self._input_error(
-                f"got {name} of dtype {mask.dtype}: only bool and floating masks are supported"
+            raise self._input_error(
+                f"got {name} of dtype {mask.dtype}: only bool and floating masks are supported",
+                kind=DTypeError,
             )
-            error = DTypeError(*located.args)
-            setattr(error, _LOCATED, True)
-            raise error

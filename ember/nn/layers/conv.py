@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import ember.nn.functional as F
 from ember.nn import init
-from ember.nn.layers.linear import _parameter, _uniform_bias
+from ember.nn.layers._common import _check_spatial, _ntuple, _uniform_bias, _weight_and_bias
 from ember.nn.module import Module
 from ember.tensor import Tensor
 
@@ -28,37 +28,6 @@ __all__ = [
 
 _Size = int | Sequence[int]
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_SPATIAL_NAMES = {1: "L", 2: "H, W", 3: "D, H, W"}
-
-
-def _ntuple(name: str, value: Any, nd: int) -> tuple[int, ...]:
-    """``value`` (an int, or ``nd`` ints) as a tuple of ``nd`` ints, as PyTorch stores it.
-
-    Raises:
-        ValueError: for a sequence of another length.
-    """
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        values = tuple(value)
-        if len(values) != nd:
-            raise ValueError(f"{name} must be an int or {nd} ints, got {value!r}")
-        return values
-    return (value,) * nd
-
-
-def _check_spatial(module: Module, input: Tensor, nd: int, channels: int | None = None) -> None:
-    """Raise ``module``'s input error unless ``input`` is ``(N, C, *spatial)`` or unbatched
-    ``(C, *spatial)`` with ``nd`` spatial dimensions and, when given, ``channels`` channels."""
-    if input.ndim not in (nd + 1, nd + 2):
-        names = _SPATIAL_NAMES[nd]
-        raise module._input_error(
-            f"got input of shape {input.shape}: expected a {nd + 2}-D (N, C, {names}) input "
-            f"or an unbatched {nd + 1}-D (C, {names}) one"
-        )
-    if channels is not None and input.shape[-nd - 1] != channels:
-        raise module._input_error(
-            f"got input of shape {input.shape}: expected {channels} channels in dimension "
-            f"{input.ndim - nd - 1}, got {input.shape[-nd - 1]}"
-        )
 
 
 class _ConvNd(Module):
@@ -120,11 +89,7 @@ class _ConvNd(Module):
             if self._transposed
             else (out_channels, in_channels // groups)
         )
-        self.weight = _parameter(*shape, *self.kernel_size, device=device, dtype=dtype)
-        if bias:
-            self.bias = _parameter(out_channels, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (*shape, *self.kernel_size), out_channels, bias, device, dtype)
         self.reset_parameters()
 
     def _edge_padding(self) -> list[int]:
@@ -171,7 +136,38 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
+    """A convolution (``Conv1d``-``Conv3d``), computed by ``_function``."""
+
     _function: ClassVar[Callable[..., Tensor]]
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: _Size,
+        stride: _Size = 1,
+        padding: _Size | str = 0,
+        dilation: _Size = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            0,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         """The convolution with the given parameters (subclasses may pass transformed ones)."""
@@ -221,35 +217,6 @@ class Conv1d(_Conv):
     _nd = 1
     _function = staticmethod(F.conv1d)
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: _Size,
-        stride: _Size = 1,
-        padding: _Size | str = 0,
-        dilation: _Size = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            0,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class Conv2d(_Conv):
     """2-D convolution over ``(N, in_channels, H, W)`` or unbatched ``(in_channels, H, W)``.
@@ -270,35 +237,6 @@ class Conv2d(_Conv):
     _nd = 2
     _function = staticmethod(F.conv2d)
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: _Size,
-        stride: _Size = 1,
-        padding: _Size | str = 0,
-        dilation: _Size = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            0,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class Conv3d(_Conv):
     """3-D convolution over ``(N, in_channels, D, H, W)`` or unbatched input.
@@ -314,37 +252,10 @@ class Conv3d(_Conv):
     _nd = 3
     _function = staticmethod(F.conv3d)
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: _Size,
-        stride: _Size = 1,
-        padding: _Size | str = 0,
-        dilation: _Size = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            0,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class _ConvTranspose(_ConvNd):
+    """A transposed convolution (``ConvTranspose1d``-``3d``), computed by ``_function``."""
+
     _transposed = True
     _function: ClassVar[Callable[..., Tensor]]
 
@@ -353,15 +264,15 @@ class _ConvTranspose(_ConvNd):
         in_channels: int,
         out_channels: int,
         kernel_size: _Size,
-        stride: _Size,
-        padding: _Size,
-        output_padding: _Size,
-        groups: int,
-        bias: bool,
-        dilation: _Size,
-        padding_mode: str,
-        device: Any,
-        dtype: Any,
+        stride: _Size = 1,
+        padding: _Size = 0,
+        output_padding: _Size = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: _Size = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
@@ -471,36 +382,6 @@ class ConvTranspose1d(_ConvTranspose):
     _nd = 1
     _function = staticmethod(F.conv_transpose1d)
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: _Size,
-        stride: _Size = 1,
-        padding: _Size = 0,
-        output_padding: _Size = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: _Size = 1,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            bias,
-            dilation,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class ConvTranspose2d(_ConvTranspose):
     """2-D transposed convolution ("deconvolution"); arguments as ``ConvTranspose1d``.
@@ -520,36 +401,6 @@ class ConvTranspose2d(_ConvTranspose):
     _nd = 2
     _function = staticmethod(F.conv_transpose2d)
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: _Size,
-        stride: _Size = 1,
-        padding: _Size = 0,
-        output_padding: _Size = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: _Size = 1,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            bias,
-            dilation,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class ConvTranspose3d(_ConvTranspose):
     """3-D transposed convolution; arguments as ``ConvTranspose1d``, with triples.
@@ -561,33 +412,3 @@ class ConvTranspose3d(_ConvTranspose):
 
     _nd = 3
     _function = staticmethod(F.conv_transpose3d)
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: _Size,
-        stride: _Size = 1,
-        padding: _Size = 0,
-        output_padding: _Size = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: _Size = 1,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            bias,
-            dilation,
-            padding_mode,
-            device,
-            dtype,
-        )

@@ -6,34 +6,13 @@ import math
 from typing import Any
 
 import ember.nn.functional as F
-from ember.creation import empty
 from ember.nn import init
+from ember.nn.layers._common import _uniform_bias, _weight_and_bias
 from ember.nn.module import Module
-from ember.nn.parameter import Parameter
 from ember.ops.linalg import einsum
 from ember.tensor import Tensor
 
 __all__ = ["Bilinear", "Identity", "Linear"]
-
-
-def _parameter(*shape: int, device: Any, dtype: Any) -> Parameter:
-    """An uninitialised Parameter of ``shape``, made as a layer's ``device=``/``dtype=`` ask.
-
-    Shared by the layers with weights; ``reset_parameters`` fills it.
-
-    Raises:
-        ValueError: for a device other than the CPU.
-    """
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"device '{device}' is not available; Ember runs on the cpu")
-    return Parameter(empty(*shape, dtype=dtype))
-
-
-def _uniform_bias(bias: Tensor | None, fan_in: int) -> None:
-    """PyTorch's default bias: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (zero for no fan-in)."""
-    if bias is not None:
-        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-        init.uniform_(bias, -bound, bound)
 
 
 class Identity(Module):
@@ -90,11 +69,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _parameter(out_features, in_features, device=device, dtype=dtype)
-        if bias:
-            self.bias = _parameter(out_features, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -159,13 +134,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = _parameter(
-            out_features, in1_features, in2_features, device=device, dtype=dtype
-        )
-        if bias:
-            self.bias = _parameter(out_features, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        weight_shape = (out_features, in1_features, in2_features)
+        _weight_and_bias(self, weight_shape, out_features, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

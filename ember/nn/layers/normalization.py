@@ -16,7 +16,7 @@ import ember.nn.functional as F
 from ember import dtypes
 from ember.creation import ones, tensor, zeros
 from ember.nn import init
-from ember.nn.layers.linear import _parameter
+from ember.nn.layers._common import _parameter
 from ember.nn.module import Module
 from ember.tensor import Tensor
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import ember.nn.functional as F
-from ember.nn.layers.conv import _check_spatial, _ntuple
+from ember.nn.layers._common import _check_spatial, _ntuple
 from ember.nn.module import Module
 from ember.tensor import Tensor
 
@@ -38,9 +38,28 @@ class _PoolNd(Module):
     _nd: ClassVar[int]
     _function: ClassVar[Callable[..., Any]]
 
+    # torch's MaxUnpool and AvgPool1d layers store their sizes as tuples of ``_nd`` ints;
+    # the others keep them as given.
+    _size_tuples: ClassVar[bool] = False
+
+    def _set_window(self, kernel_size: _Size, stride: _Size | None, padding: _Size) -> None:
+        """Store ``kernel_size``, ``stride`` (``kernel_size`` when None) and ``padding``."""
+        if stride is None:
+            stride = kernel_size
+        if self._size_tuples:
+            kernel_size = _ntuple("kernel_size", kernel_size, self._nd)
+            stride = _ntuple("stride", stride, self._nd)
+            padding = _ntuple("padding", padding, self._nd)
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+
     def _pool(self, input: Tensor, *args: Any) -> Any:
         _check_spatial(self, input, self._nd)
         return self._function(input, *args)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _MaxPoolNd(_PoolNd):
@@ -54,9 +73,7 @@ class _MaxPoolNd(_PoolNd):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        self._set_window(kernel_size, stride, padding)
         self.dilation = dilation
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
@@ -78,10 +95,7 @@ class _MaxPoolNd(_PoolNd):
         )
 
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+        return f"{super().extra_repr()}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -122,12 +136,11 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class _MaxUnpoolNd(_PoolNd):
+    _size_tuples = True
+
     def __init__(self, kernel_size: _Size, stride: _Size | None = None, padding: _Size = 0) -> None:
         super().__init__()
-        nd = self._nd
-        self.kernel_size = _ntuple("kernel_size", kernel_size, nd)
-        self.stride = _ntuple("stride", stride if stride is not None else kernel_size, nd)
-        self.padding = _ntuple("padding", padding, nd)
+        self._set_window(kernel_size, stride, padding)
 
     def forward(
         self, input: Tensor, indices: Tensor, output_size: Sequence[int] | None = None
@@ -144,9 +157,6 @@ class _MaxUnpoolNd(_PoolNd):
                 of range, or an impossible ``output_size``.
         """
         return self._pool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -183,8 +193,30 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 class _AvgPoolNd(_PoolNd):
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    def __init__(
+        self,
+        kernel_size: _Size,
+        stride: _Size | None = None,
+        padding: _Size = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        self._set_window(kernel_size, stride, padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def _arguments(self) -> tuple:
+        """What ``_function`` takes after the input."""
+        return (self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Average each window of ``input``.
+
+        Raises:
+            ShapeError: for an input of the wrong rank or smaller than the window.
+        """
+        return self._pool(input, *self._arguments())
 
 
 class AvgPool1d(_AvgPoolNd):
@@ -204,36 +236,7 @@ class AvgPool1d(_AvgPoolNd):
 
     _nd = 1
     _function = staticmethod(F.avg_pool1d)
-
-    def __init__(
-        self,
-        kernel_size: _Size,
-        stride: _Size | None = None,
-        padding: _Size = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = _ntuple("kernel_size", kernel_size, 1)
-        self.stride = _ntuple("stride", stride if stride is not None else kernel_size, 1)
-        self.padding = _ntuple("padding", padding, 1)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Average each window of ``input``.
-
-        Raises:
-            ShapeError: for an input of the wrong rank or smaller than the window.
-        """
-        return self._pool(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-        )
+    _size_tuples = True
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -259,36 +262,23 @@ class AvgPool2d(_AvgPoolNd):
         count_include_pad: bool = True,
         divisor_override: int | None = None,
     ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Average each window of ``input``.
-
-        Raises:
-            ShapeError: for an input of the wrong rank or smaller than the window.
-        """
-        return self._pool(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
+    def _arguments(self) -> tuple:
+        return (*super()._arguments(), self.divisor_override)
 
 
-class _AdaptiveAvgPoolNd(_PoolNd):
+class _AdaptivePoolNd(_PoolNd):
     def __init__(self, output_size: _OptionalSize) -> None:
         super().__init__()
         self.output_size = output_size
 
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class _AdaptiveAvgPoolNd(_AdaptivePoolNd):
     def forward(self, input: Tensor) -> Tensor:
         """Average ``input`` over the adaptive windows that give ``output_size``.
 
@@ -296,9 +286,6 @@ class _AdaptiveAvgPoolNd(_PoolNd):
             ShapeError: for an input of the wrong rank.
         """
         return self._pool(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
@@ -331,10 +318,9 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     _function = staticmethod(F.adaptive_avg_pool2d)
 
 
-class _AdaptiveMaxPoolNd(_PoolNd):
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     def __init__(self, output_size: _OptionalSize, return_indices: bool = False) -> None:
-        super().__init__()
-        self.output_size = output_size
+        super().__init__(output_size)
         self.return_indices = return_indices
 
     def forward(self, input: Tensor) -> _Pooled:
@@ -344,9 +330,6 @@ class _AdaptiveMaxPoolNd(_PoolNd):
             ShapeError: for an input of the wrong rank.
         """
         return self._pool(input, self.output_size, self.return_indices)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):

@@ -21,7 +21,7 @@ from typing import Any
 import ember.nn.functional as F
 from ember.creation import zeros
 from ember.nn import init
-from ember.nn.layers.linear import _parameter
+from ember.nn.layers._common import _parameter
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.elementwise import relu, sigmoid, tanh
@@ -140,11 +140,35 @@ def _recurrence(
     return w_ih, _add_biases(b_ih, b_hh), rnn_step
 
 
+def _check_tensor(what: str, value: Any) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{what} must be a Tensor, got {type(value).__name__}")
+
+
 def _check_state(module: Module, what: str, hx: Any, expected: tuple[int, ...]) -> None:
-    if not isinstance(hx, Tensor):
-        raise TypeError(f"{what} must be a Tensor, got {type(hx).__name__}")
+    _check_tensor(what, hx)
     if hx.shape != expected:
         raise module._input_error(f"expected {what} size {expected}, got {hx.shape}")
+
+
+def _state_tensors(hx: Any, count: int) -> Sequence[Any]:
+    """The ``count`` tensors of the state ``hx``: one tensor, or a tuple (or list) of them.
+
+    Raises:
+        TypeError: for another number of tensors.
+    """
+    tensors = hx if isinstance(hx, (tuple, list)) else (hx,)
+    if len(tensors) != count:
+        raise TypeError(f"hx must be a tuple of {count} tensors (h_0, c_0)")
+    return tensors
+
+
+def _reset_uniform(module: Module) -> None:
+    """Draw every parameter of ``module`` from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``,
+    PyTorch's initialisation of its recurrent layers and cells."""
+    bound = 1.0 / math.sqrt(module.hidden_size)
+    for weight in module.parameters():
+        init.uniform_(weight, -bound, bound)
 
 
 # ------------------------------------------------------------------- sequence layers
@@ -257,9 +281,7 @@ class RNNBase(Module):
 
     def reset_parameters(self) -> None:
         """Draw every parameter from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _reset_uniform(self)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -278,8 +300,7 @@ class RNNBase(Module):
 
     def _sequence(self, input: Any) -> tuple[Tensor, bool]:
         """``input`` as ``(T, N, input_size)``, and whether it had a batch dimension."""
-        if not isinstance(input, Tensor):
-            raise TypeError(f"input must be a Tensor, got {type(input).__name__}")
+        _check_tensor("input", input)
         if input.ndim not in (2, 3):
             batched = "(N, L, {})" if self.batch_first else "(L, N, {})"
             raise self._input_error(
@@ -308,11 +329,8 @@ class RNNBase(Module):
         batch = input.shape[1]
         if hx is None:
             return [tuple(zeros(batch, n, dtype=input.dtype) for n in sizes)] * layers
-        tensors = hx if isinstance(hx, (tuple, list)) else (hx,)
-        if len(tensors) != len(names):
-            raise TypeError(f"hx must be a tuple of {len(names)} tensors (h_0, c_0)")
         per_tensor = []
-        for name, tensor, size in zip(names, tensors, sizes, strict=True):
+        for name, tensor, size in zip(names, _state_tensors(hx, len(names)), sizes, strict=True):
             expected = (layers, batch, size) if batched else (layers, size)
             _check_state(self, name, tensor, expected)
             per_tensor.append(unbind(tensor if batched else tensor.unsqueeze(1), 0))
@@ -353,7 +371,21 @@ class RNNBase(Module):
         return output, final
 
 
-class RNN(RNNBase):
+class _HiddenStateRNN(RNNBase):
+    """A sequence layer whose state is ``h`` alone: ``RNN`` and ``GRU``."""
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Run over the sequence; returns ``(output, h_n)``.
+
+        Raises:
+            ShapeError: if ``input`` is not 2-D or 3-D, its last dimension is not
+                ``input_size``, or ``hx`` has the wrong shape.
+        """
+        output, (h_n,) = self._run(input, hx, ("hidden",), (self.hidden_size,))
+        return output, h_n
+
+
+class RNN(_HiddenStateRNN):
     """An Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` per layer.
 
     Args:
@@ -410,16 +442,6 @@ class RNN(RNNBase):
             dtype=dtype,
         )
         self.nonlinearity = nonlinearity
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Run over the sequence; returns ``(output, h_n)``.
-
-        Raises:
-            ShapeError: if ``input`` is not 2-D or 3-D, its last dimension is not
-                ``input_size``, or ``hx`` has the wrong shape.
-        """
-        output, (h_n,) = self._run(input, hx, ("hidden",), (self.hidden_size,))
-        return output, h_n
 
 
 class LSTM(RNNBase):
@@ -498,7 +520,7 @@ class LSTM(RNNBase):
         return output, (h_n, c_n)
 
 
-class GRU(RNNBase):
+class GRU(_HiddenStateRNN):
     """A gated recurrent unit network, with torch's gates ``r, z, n``::
 
         r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
@@ -543,16 +565,6 @@ class GRU(RNNBase):
             device=device,
             dtype=dtype,
         )
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Run over the sequence; returns ``(output, h_n)``.
-
-        Raises:
-            ShapeError: if ``input`` is not 2-D or 3-D, its last dimension is not
-                ``input_size``, or ``hx`` has the wrong shape.
-        """
-        output, (h_n,) = self._run(input, hx, ("hidden",), (self.hidden_size,))
-        return output, h_n
 
 
 # ------------------------------------------------------------------------- cells
@@ -602,15 +614,12 @@ class RNNCellBase(Module):
 
     def reset_parameters(self) -> None:
         """Draw every parameter from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _reset_uniform(self)
 
     def _batched(self, input: Any, hx: Any, count: int) -> tuple[Tensor, list[Tensor], bool]:
         """``input`` as ``(N, input_size)`` and the ``count`` state tensors as
         ``(N, hidden_size)`` (zeros for None), and whether ``input`` had a batch dimension."""
-        if not isinstance(input, Tensor):
-            raise TypeError(f"input must be a Tensor, got {type(input).__name__}")
+        _check_tensor("input", input)
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
             raise self._input_error(
                 f"got input of shape {input.shape}: expected (N, {self.input_size}) or "
@@ -626,17 +635,32 @@ class RNNCellBase(Module):
                 [zeros(input.shape[0], self.hidden_size, dtype=input.dtype)] * count,
                 batched,
             )
-        tensors = hx if isinstance(hx, (tuple, list)) else (hx,)
-        if len(tensors) != count:
-            raise TypeError(f"hx must be a tuple of {count} tensors (h_0, c_0)")
         states = []
-        for i, tensor in enumerate(tensors):
+        for i, tensor in enumerate(_state_tensors(hx, count)):
             _check_state(self, f"hx[{i}]" if count > 1 else "hidden", tensor, expected)
             states.append(tensor if batched else tensor.unsqueeze(0))
         return input, states, batched
 
 
-class RNNCell(RNNCellBase):
+class _HiddenStateCell(RNNCellBase):
+    """A cell whose state is ``h`` alone, updated by ``_step``: ``RNNCell`` and ``GRUCell``."""
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """One step; returns the new state.
+
+        Raises:
+            ShapeError: if ``input`` or ``hx`` has the wrong shape.
+        """
+        x, (h,), batched = self._batched(input, hx, 1)
+        h = self._step(x, h)
+        return h if batched else h.squeeze(0)
+
+    def _step(self, x: Tensor, h: Tensor) -> Tensor:
+        """The new state ``(N, hidden_size)`` from ``x`` and ``h``, both batched."""
+        raise NotImplementedError
+
+
+class RNNCell(_HiddenStateCell):
     """One step of an Elman RNN: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``.
 
     Args:
@@ -670,16 +694,9 @@ class RNNCell(RNNCellBase):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         self.nonlinearity = nonlinearity
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        """One step; returns the new state.
-
-        Raises:
-            ShapeError: if ``input`` or ``hx`` has the wrong shape.
-        """
-        x, (h,), batched = self._batched(input, hx, 1)
+    def _step(self, x: Tensor, h: Tensor) -> Tensor:
         pre = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
-        h = _activation("RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH")(pre)
-        return h if batched else h.squeeze(0)
+        return _activation("RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH")(pre)
 
 
 class LSTMCell(RNNCellBase):
@@ -726,7 +743,7 @@ class LSTMCell(RNNCellBase):
         return (output[0], cell[0]) if batched else (output[0, 0], cell[0, 0])
 
 
-class GRUCell(RNNCellBase):
+class GRUCell(_HiddenStateCell):
     """One step of a GRU (gates ``r, z, n``, as ``GRU``); returns ``h'``.
 
     Args:
@@ -752,17 +769,6 @@ class GRUCell(RNNCellBase):
     ) -> None:
         super().__init__(input_size, hidden_size, bias, 3, device=device, dtype=dtype)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        """One step; returns the new state.
-
-        Raises:
-            ShapeError: if ``input`` or ``hx`` has the wrong shape.
-        """
-        x, (h,), batched = self._batched(input, hx, 1)
-        h = _gru_update(
-            F.linear(x, self.weight_ih, self.bias_ih),
-            F.linear(h, self.weight_hh, self.bias_hh),
-            h,
-            self.hidden_size,
-        )
-        return h if batched else h.squeeze(0)
+    def _step(self, x: Tensor, h: Tensor) -> Tensor:
+        x_part = F.linear(x, self.weight_ih, self.bias_ih)
+        return _gru_update(x_part, F.linear(h, self.weight_hh, self.bias_hh), h, self.hidden_size)

@@ -8,8 +8,8 @@ import ember.nn.functional as F
 from ember.autograd import no_grad
 from ember.errors import DTypeError
 from ember.nn import init
-from ember.nn.layers.linear import _parameter
-from ember.nn.module import _LOCATED, Module
+from ember.nn.layers._common import _parameter
+from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.elementwise import where
 from ember.ops.reduce import norm
@@ -108,12 +108,6 @@ class Embedding(Module):
             with no_grad():
                 self.weight[self.padding_idx] = 0.0
 
-    def _dtype_error(self, message: str) -> DTypeError:
-        # The same located message as _input_error's, as the DTypeError it is.
-        error = DTypeError(str(self._input_error(message)))
-        setattr(error, _LOCATED, True)
-        return error
-
     def _renormalize(self, input: Tensor) -> None:
         """Scale the rows ``input`` picks down to ``max_norm``, in place, as PyTorch does."""
         with no_grad():
@@ -138,8 +132,9 @@ class Embedding(Module):
             )
         indices = input.data
         if indices.dtype.kind not in "iu":
-            raise self._dtype_error(
-                f"got input of dtype {input.dtype}: indices must be an integer tensor"
+            raise self._input_error(
+                f"got input of dtype {input.dtype}: indices must be an integer tensor",
+                kind=DTypeError,
             )
         if indices.size:
             low, high = int(indices.min()), int(indices.max())

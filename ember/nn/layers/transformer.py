@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import ember.nn.functional as F
 from ember.nn import init
@@ -54,25 +54,42 @@ def _clones(layer: Module, num_layers: int) -> ModuleList:
 
 
 class _Layer(Module):
-    """What encoder and decoder layers share: the feed-forward block, norms and dropouts."""
+    """What encoder and decoder layers share: their arguments, self-attention, the
+    feed-forward block, norms and dropouts; a decoder layer also attends to memory."""
 
-    def _build(
+    _attends_to_memory: ClassVar[bool]
+
+    def __init__(
         self,
         d_model: int,
-        dim_feedforward: int,
-        dropout: float,
-        activation: _Activation,
-        layer_norm_eps: float,
-        norm_first: bool,
-        bias: bool,
-        blocks: int,
-        factory: dict[str, Any],
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: _Activation = F.relu,
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+
+        def attention() -> MultiheadAttention:
+            return MultiheadAttention(
+                d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
+            )
+
         # Registered in PyTorch's order, which fixes the order of state_dict() keys.
+        self.self_attn = attention()
+        if self._attends_to_memory:
+            self.multihead_attn = attention()
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
         self.norm_first = norm_first
+        blocks = 3 if self._attends_to_memory else 2
         for i in range(1, blocks + 1):
             setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
         for i in range(1, blocks + 1):
@@ -102,6 +119,11 @@ class _Layer(Module):
             is_causal=is_causal,
         )[0]
         return dropout(out)
+
+    def _self_attention(
+        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool
+    ) -> Tensor:
+        return self._attend(self.self_attn, x, x, mask, padding, is_causal, self.dropout1)
 
     def _check(self, **inputs: Tensor) -> None:
         d_model = self.self_attn.embed_dim
@@ -142,36 +164,7 @@ class TransformerEncoderLayer(_Layer):
     (5, 3, 8)
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: _Activation = F.relu,
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__()
-        factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
-        )
-        self._build(
-            d_model,
-            dim_feedforward,
-            dropout,
-            activation,
-            layer_norm_eps,
-            norm_first,
-            bias,
-            2,
-            factory,
-        )
+    _attends_to_memory = False
 
     def forward(
         self,
@@ -202,11 +195,6 @@ class TransformerEncoderLayer(_Layer):
         x = self.norm1(x + self._self_attention(x, src_mask, src_key_padding_mask, is_causal))
         return self.norm2(x + self._feed_forward(x, self.dropout2))
 
-    def _self_attention(
-        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool
-    ) -> Tensor:
-        return self._attend(self.self_attn, x, x, mask, padding, is_causal, self.dropout1)
-
 
 class TransformerDecoderLayer(_Layer):
     """Self-attention, attention over the encoder's output, then a feed-forward block.
@@ -227,39 +215,7 @@ class TransformerDecoderLayer(_Layer):
     (4, 3, 8)
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: _Activation = F.relu,
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__()
-        factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
-        )
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
-        )
-        self._build(
-            d_model,
-            dim_feedforward,
-            dropout,
-            activation,
-            layer_norm_eps,
-            norm_first,
-            bias,
-            3,
-            factory,
-        )
+    _attends_to_memory = True
 
     def forward(
         self,
@@ -307,11 +263,6 @@ class TransformerDecoderLayer(_Layer):
             )
         )
         return self.norm3(x + self._feed_forward(x, self.dropout3))
-
-    def _self_attention(
-        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool
-    ) -> Tensor:
-        return self._attend(self.self_attn, x, x, mask, padding, is_causal, self.dropout1)
 
     def _cross_attention(
         self,

@@ -10,7 +10,7 @@ import torch
 import ember
 from ember import nn
 from ember.errors import ShapeError
-from tests.nn.layers.test_normalization import build, check_layer
+from tests.nn.layers.helpers import build, check_layer
 
 LAYERS = [
     ("ReLU", (), {}),

@@ -1,9 +1,6 @@
 """MultiheadAttention against torch.nn: state dicts, outputs, attention weights and
 gradients for every option and mask kind, in train and eval modes; reprs,
-initialisation and errors.
-
-``run_both`` is shared with the transformer tests.
-"""
+initialisation and errors."""
 
 import math
 
@@ -14,92 +11,9 @@ import torch
 import ember
 from ember import nn
 from ember.errors import DTypeError, ShapeError
+from tests.nn.layers.helpers import bool_mask, build, causal, randn, run_both
 
-RTOL, ATOL = 1e-6, 1e-9
 L, S, N, E, H = 4, 5, 2, 8, 2
-
-
-def build(name, *args, ember_kwargs=(), **kwargs):
-    """The torch and Ember layers ``name(*args, **kwargs)`` in float64, Ember holding torch's
-    values; asserts their state_dict keys (and order) are the same. ``ember_kwargs``
-    replace some of ``kwargs`` for Ember (e.g. an activation function)."""
-    torch.manual_seed(0)
-    torch_layer = getattr(torch.nn, name)(*args, **kwargs).double()
-    ember_layer = getattr(nn, name)(*args, **{**kwargs, **dict(ember_kwargs)}).double()
-    assert list(ember_layer.state_dict()) == list(torch_layer.state_dict())
-    ember_layer.load_state_dict(torch_layer.state_dict())
-    return torch_layer, ember_layer
-
-
-def _close(ember_value, torch_value, what):
-    np.testing.assert_allclose(
-        ember_value.detach().numpy(),
-        torch_value.detach().numpy(),
-        rtol=RTOL,
-        atol=ATOL,
-        err_msg=what,
-    )
-
-
-def run_both(torch_layer, ember_layer, arrays, seed=0, **kwargs):
-    """Call both layers on ``arrays`` (float, requiring grad; passing one array several
-    times passes one tensor several times) and keyword arguments (arrays become tensors
-    without grad); compare every output, then the gradients of the inputs and of every
-    parameter after backward of a random-cotangent-weighted sum of the outputs."""
-    made = {}
-    for a in arrays:
-        if id(a) not in made:
-            made[id(a)] = (
-                torch.tensor(a, requires_grad=True),
-                ember.tensor(a, requires_grad=True),
-            )
-    torch_in = [made[id(a)][0] for a in arrays]
-    ember_in = [made[id(a)][1] for a in arrays]
-    torch_kw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
-    ember_kw = {k: ember.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
-    torch_out = torch_layer(*torch_in, **torch_kw)
-    ember_out = ember_layer(*ember_in, **ember_kw)
-    if not isinstance(torch_out, tuple):
-        torch_out, ember_out = (torch_out,), (ember_out,)
-    rng = np.random.default_rng(seed)
-    torch_loss, ember_loss = 0, 0
-    for i, (t, e) in enumerate(zip(torch_out, ember_out, strict=True)):
-        if t is None:
-            assert e is None
-            continue
-        assert e.shape == tuple(t.shape)
-        _close(e, t, f"output {i}")
-        cotangent = rng.standard_normal(tuple(t.shape))
-        torch_loss = torch_loss + (t * torch.tensor(cotangent)).sum()
-        ember_loss = ember_loss + (e * ember.tensor(cotangent)).sum()
-    torch_loss.backward()
-    ember_loss.backward()
-    for i, (t, e) in enumerate(made.values()):
-        _close(e.grad, t.grad, f"input {i}")
-    torch_params = dict(torch_layer.named_parameters())
-    ember_params = dict(ember_layer.named_parameters())
-    assert list(ember_params) == list(torch_params)
-    for name, t in torch_params.items():
-        _close(ember_params[name].grad, t.grad, name)
-    torch_layer.zero_grad()
-    ember_layer.zero_grad()
-    return ember_out
-
-
-def randn(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def bool_mask(*shape, seed=0):
-    """Random True (= may not attend) entries, the first key always open so no row is
-    fully masked (which gives NaN in torch as in Ember)."""
-    mask = np.random.default_rng(seed).random(shape) < 0.4
-    mask[..., 0] = False
-    return mask
-
-
-def causal(size):
-    return np.triu(np.full((size, size), -np.inf), 1)
 
 
 def sequences(batch_first=False, unbatched=False, length=L, source=S, kdim=E, vdim=E):

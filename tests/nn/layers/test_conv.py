@@ -11,12 +11,13 @@ import torch
 import ember
 from ember import nn
 from ember.errors import ShapeError
-from tests.nn.layers.test_linear import (
+from tests.nn.layers.helpers import (
     assert_uniform,
+    build,
     check_train_and_eval,
     error_message,
+    randn,
 )
-from tests.nn.layers.test_normalization import build, randn
 
 CONV = [
     ("Conv1d", (2, 4, 3), {}, (2, 2, 7)),

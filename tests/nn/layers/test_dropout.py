@@ -12,7 +12,7 @@ import torch
 import ember
 from ember import nn
 from ember.errors import ShapeError
-from tests.nn.layers.test_normalization import check_layer
+from tests.nn.layers.helpers import check_layer, randn
 
 NAMES = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 # An input shape each layer accepts, with enough channels for statistics.
@@ -25,10 +25,6 @@ SHAPES = {
     "FeatureAlphaDropout": (40, 50, 3),
 }
 CHANNELWISE = {"Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"}
-
-
-def randn(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,9 +1,5 @@
 """Identity, Linear and Bilinear against torch.nn: state dicts, outputs and gradients in
-train and eval mode, reprs, default initialisation, dtype/device arguments and errors.
-
-``check_train_and_eval``, ``assert_uniform``, ``assert_normal`` and ``error_message`` are
-shared with the conv, pooling, shape and sparse layer tests.
-"""
+train and eval mode, reprs, default initialisation, dtype/device arguments and errors."""
 
 import math
 
@@ -13,46 +9,13 @@ import torch
 
 import ember
 from ember import nn
-from ember.errors import ShapeError
-from tests.nn.layers.test_normalization import build, check_layer, randn
-
-
-def check_train_and_eval(torch_layer, ember_layer, *arrays, **kwargs):
-    """``check_layer`` in training mode, then in evaluation mode."""
-    for training in (True, False):
-        torch_layer.train(training)
-        ember_layer.train(training)
-        check_layer(torch_layer, ember_layer, *arrays, **kwargs)
-
-
-def assert_uniform(values, bound):
-    """``values`` look like draws from U(-bound, bound): inside it, reaching near its
-    ends, with mean and second moment within 5 standard errors."""
-    values = np.asarray(values, dtype=np.float64).ravel()
-    n = values.size
-    assert np.abs(values).max() <= bound
-    assert np.abs(values).max() > bound * (1 - 20 / n)
-    assert abs(values.mean()) < 5 * bound / math.sqrt(3 * n)
-    # U(-b, b): E[x^2] = b^2 / 3 and Var[x^2] = 4 b^4 / 45.
-    assert abs((values**2).mean() - bound**2 / 3) < 5 * bound**2 * math.sqrt(4 / (45 * n))
-
-
-def assert_normal(values, std):
-    """``values`` look like draws from N(0, std²): mean and second moment within 5
-    standard errors, and no value beyond 6 std."""
-    values = np.asarray(values, dtype=np.float64).ravel()
-    n = values.size
-    assert abs(values.mean()) < 5 * std / math.sqrt(n)
-    assert abs((values**2).mean() - std**2) < 5 * std**2 * math.sqrt(2 / n)
-    assert np.abs(values).max() < 6 * std
-
-
-def error_message(call, error=ShapeError):
-    """The message of the ``error`` that ``call()`` raises."""
-    with pytest.raises(error) as info:
-        call()
-    return str(info.value)
-
+from tests.nn.layers.helpers import (
+    assert_uniform,
+    build,
+    check_train_and_eval,
+    error_message,
+    randn,
+)
 
 # ------------------------------------------------------------------- Linear
 LINEAR = [

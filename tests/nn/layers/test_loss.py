@@ -11,7 +11,7 @@ import torch
 import ember
 from ember import nn
 from ember.errors import ShapeError
-from tests.nn.layers.test_normalization import check_layer
+from tests.nn.layers.helpers import check_layer
 
 RNG = np.random.default_rng(0)
 

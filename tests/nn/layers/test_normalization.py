@@ -1,8 +1,5 @@
 """Normalization layers against torch.nn: state dicts, running statistics over several
-training steps, train and eval outputs and gradients, reprs, initialisation and errors.
-
-``build`` and ``check_layer`` are shared with the other layer tests.
-"""
+training steps, train and eval outputs and gradients, reprs, initialisation and errors."""
 
 import numpy as np
 import pytest
@@ -10,79 +7,31 @@ import torch
 
 import ember
 from ember import nn
-from ember.errors import ShapeError
-
-RTOL, ATOL = 1e-6, 1e-9
-
-
-def build(name, *args, **kwargs):
-    """The torch and Ember layers ``name(*args, **kwargs)``, holding torch's values, in
-    float64; asserts their state_dict keys (and order) are the same."""
-    torch.manual_seed(0)
-    torch_layer = getattr(torch.nn, name)(*args, **kwargs)
-    ember_layer = getattr(nn, name)(*args, **kwargs)
-    assert list(ember_layer.state_dict()) == list(torch_layer.state_dict())
-    ember_layer.load_state_dict(torch_layer.state_dict())
-    return torch_layer.double(), ember_layer.double()
-
-
-def check_layer(torch_layer, ember_layer, *arrays, requires_grad=None, seed=0):
-    """Run both layers on ``arrays`` and compare outputs, then the gradients of the
-    inputs and of every parameter after backward of a random-cotangent-weighted sum.
-
-    Floating arrays require grad unless ``requires_grad`` (one bool per array) says not.
-    """
-    if requires_grad is None:
-        requires_grad = [np.asarray(a).dtype.kind == "f" for a in arrays]
-    torch_in = [
-        torch.tensor(a, requires_grad=r) for a, r in zip(arrays, requires_grad, strict=True)
-    ]
-    ember_in = [
-        ember.tensor(a, requires_grad=r) for a, r in zip(arrays, requires_grad, strict=True)
-    ]
-    torch_out = torch_layer(*torch_in)
-    ember_out = ember_layer(*ember_in)
-    np.testing.assert_allclose(
-        ember_out.detach().numpy(), torch_out.detach().numpy(), rtol=RTOL, atol=ATOL
-    )
-    cotangent = np.random.default_rng(seed).standard_normal(tuple(torch_out.shape))
-    (torch_out * torch.tensor(cotangent)).sum().backward()
-    (ember_out * ember.tensor(cotangent)).sum().backward()
-    for t, e in zip(torch_in, ember_in, strict=True):
-        if t.requires_grad:
-            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=RTOL, atol=ATOL)
-    torch_params = dict(torch_layer.named_parameters())
-    ember_params = dict(ember_layer.named_parameters())
-    assert list(ember_params) == list(torch_params)
-    for name, t in torch_params.items():
-        np.testing.assert_allclose(
-            ember_params[name].grad.numpy(), t.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=name
-        )
-    ember_layer.zero_grad()
-    torch_layer.zero_grad()
-    return ember_out
-
-
-def check_state(torch_layer, ember_layer):
-    torch_state, ember_state = torch_layer.state_dict(), ember_layer.state_dict()
-    assert list(ember_state) == list(torch_state)
-    for key, value in torch_state.items():
-        assert ember_state[key].dtype.np == value.numpy().dtype, key
-        np.testing.assert_allclose(
-            ember_state[key].numpy(), value.numpy(), rtol=RTOL, atol=ATOL, err_msg=key
-        )
-
-
-def randn(*shape, seed=0, scale=1.0, shift=0.0):
-    return np.random.default_rng(seed).standard_normal(shape) * scale + shift
+from tests.nn.layers.helpers import build, check_layer, check_state, error_message, randn
 
 
 def error_from(layer, input):
     """The error raised by ``layer`` inside a Sequential, as ``model.0``."""
-    model = nn.Sequential(layer)
-    with pytest.raises(ShapeError) as info:
-        model(ember.tensor(input))
-    return str(info.value)
+    return error_message(lambda: nn.Sequential(layer)(ember.tensor(input)))
+
+
+def check_steps_then_eval(torch_layer, ember_layer, channels, shape, steps, eval_seed):
+    """Give the layers non-trivial affine parameters (if any, so that their gradients are
+    tested), then compare outputs, gradients and state after each of ``steps`` training
+    steps on inputs of ``shape`` with shifting statistics, and after one step in eval mode."""
+    if torch_layer.weight is not None:
+        with torch.no_grad():
+            torch_layer.weight.copy_(torch.tensor(randn(channels, seed=7, shift=1.0)))
+            if torch_layer.bias is not None:
+                torch_layer.bias.copy_(torch.tensor(randn(channels, seed=8)))
+        ember_layer.load_state_dict(torch_layer.state_dict())
+    for step in range(steps):
+        check_layer(torch_layer, ember_layer, randn(*shape, seed=step, scale=2.0, shift=step))
+        check_state(torch_layer, ember_layer)
+    torch_layer.eval()
+    ember_layer.eval()
+    check_layer(torch_layer, ember_layer, randn(*shape, seed=eval_seed))
+    check_state(torch_layer, ember_layer)
 
 
 # ----------------------------------------------------------------- batch norm
@@ -104,20 +53,7 @@ BATCH_NORM = [
 def test_batch_norm_running_stats_and_outputs_match_torch(name, shape, kwargs):
     torch_layer, ember_layer = build(name, shape[1], **kwargs)
     assert repr(ember_layer) == repr(torch_layer)
-    if torch_layer.weight is not None:
-        # Non-trivial affine parameters, so that their gradients are tested.
-        with torch.no_grad():
-            torch_layer.weight.copy_(torch.tensor(randn(shape[1], seed=7, shift=1.0)))
-            if torch_layer.bias is not None:
-                torch_layer.bias.copy_(torch.tensor(randn(shape[1], seed=8)))
-        ember_layer.load_state_dict(torch_layer.state_dict())
-    for step in range(3):
-        check_layer(torch_layer, ember_layer, randn(*shape, seed=step, scale=2.0, shift=step))
-        check_state(torch_layer, ember_layer)
-    torch_layer.eval()
-    ember_layer.eval()
-    check_layer(torch_layer, ember_layer, randn(*shape, seed=10))
-    check_state(torch_layer, ember_layer)
+    check_steps_then_eval(torch_layer, ember_layer, shape[1], shape, steps=3, eval_seed=10)
     if kwargs.get("track_running_stats", True):
         assert ember_layer.num_batches_tracked.item() == 3
         assert ember_layer.num_batches_tracked.dtype is ember.int64
@@ -200,16 +136,7 @@ def test_instance_norm_matches_torch(name, shape, kwargs):
     channels = shape[-1 - SPATIAL_DIMS[name]]
     torch_layer, ember_layer = build(name, channels, **kwargs)
     assert repr(ember_layer) == repr(torch_layer)
-    if torch_layer.weight is not None:
-        with torch.no_grad():
-            torch_layer.weight.copy_(torch.tensor(randn(channels, seed=7, shift=1.0)))
-        ember_layer.load_state_dict(torch_layer.state_dict())
-    for step in range(2):
-        check_layer(torch_layer, ember_layer, randn(*shape, seed=step, scale=2.0, shift=step))
-        check_state(torch_layer, ember_layer)
-    torch_layer.eval()
-    ember_layer.eval()
-    check_layer(torch_layer, ember_layer, randn(*shape, seed=5))
+    check_steps_then_eval(torch_layer, ember_layer, channels, shape, steps=2, eval_seed=5)
 
 
 def test_instance_norm_channel_mismatch_warns_without_parameters_and_raises_with():

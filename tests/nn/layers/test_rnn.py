@@ -13,10 +13,15 @@ import ember
 from ember import nn
 from ember.errors import GraphError, ShapeError
 from ember.ops.recurrent import lstm_scan
-from tests.nn.layers.test_linear import assert_uniform, error_message
-from tests.nn.layers.test_normalization import build, randn
-
-RTOL, ATOL = 1e-6, 1e-9
+from tests.nn.layers.helpers import (
+    ATOL,
+    RTOL,
+    assert_uniform,
+    build,
+    compare_outputs_and_gradients,
+    error_message,
+    randn,
+)
 
 
 def _flat(result):
@@ -40,28 +45,13 @@ def check(torch_layer, ember_layer, x, hx=None, seed=0):
     args = [] if hx is None else [tuple(ember_hx) if isinstance(hx, tuple) else ember_hx[0]]
     ember_out = _flat(ember_layer(ember_x, *args))
     assert len(ember_out) == len(torch_out)
-    rng = np.random.default_rng(seed)
-    torch_loss = ember_loss = 0
-    for t, e in zip(torch_out, ember_out, strict=True):
-        assert e.shape == tuple(t.shape)
-        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=RTOL, atol=ATOL)
-        cotangent = rng.standard_normal(tuple(t.shape))
-        torch_loss = torch_loss + (t * torch.tensor(cotangent)).sum()
-        ember_loss = ember_loss + (e * ember.tensor(cotangent)).sum()
-    torch_loss.backward()
-    ember_loss.backward()
-    for t, e in zip([torch_x, *torch_hx], [ember_x, *ember_hx], strict=True):
-        if t is not None:
-            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=RTOL, atol=ATOL)
-    torch_params = dict(torch_layer.named_parameters())
-    ember_params = dict(ember_layer.named_parameters())
-    assert list(ember_params) == list(torch_params)
-    for name, t in torch_params.items():
-        np.testing.assert_allclose(
-            ember_params[name].grad.numpy(), t.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=name
-        )
-    torch_layer.zero_grad()
-    ember_layer.zero_grad()
+    compare_outputs_and_gradients(
+        torch_layer,
+        ember_layer,
+        list(zip(torch_out, ember_out, strict=True)),
+        list(zip([torch_x, *torch_hx], [ember_x, *ember_hx], strict=True)),
+        seed=seed,
+    )
 
 
 def states(name, kwargs, batch, hidden_size, seed=1):

@@ -6,8 +6,7 @@ import torch
 
 import ember
 from ember import nn
-from tests.nn.layers.test_linear import check_train_and_eval, error_message
-from tests.nn.layers.test_normalization import build, randn
+from tests.nn.layers.helpers import build, check_train_and_eval, error_message, randn
 
 LAYERS = [
     ("Flatten", (), {}, (2, 3, 4, 2)),

@@ -9,8 +9,14 @@ import torch
 import ember
 from ember import nn
 from ember.errors import DTypeError
-from tests.nn.layers.test_linear import assert_normal, check_train_and_eval, error_message
-from tests.nn.layers.test_normalization import build, check_state, randn
+from tests.nn.layers.helpers import (
+    assert_normal,
+    build,
+    check_state,
+    check_train_and_eval,
+    error_message,
+    randn,
+)
 
 INDICES = np.array([[0, 2, 4, 2], [9, 2, 7, 0]])
 

@@ -12,7 +12,7 @@ import ember
 import ember.nn.functional as F
 from ember import nn
 from ember.errors import ShapeError
-from tests.nn.layers.test_attention import build, causal, randn, run_both
+from tests.nn.layers.helpers import bool_mask, build, causal, randn, run_both
 
 # torch warns that its nested-tensor fast path is off for batch_first=False encoders.
 pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
@@ -40,22 +40,27 @@ def sequence(length, batch_first=False, unbatched=False, seed=0):
     return randn(N, length, D, seed=seed) if batch_first else randn(length, N, D, seed=seed)
 
 
-def padding(batch, length, seed):
-    mask = np.random.default_rng(seed).random((batch, length)) < 0.4
-    mask[:, 0] = False
-    return mask
-
-
 def set_mode(training, *layers):
     for layer in layers:
         layer.train(training)
+
+
+def build_in_mode(name, training, layer_kwargs, **kwargs):
+    """The torch and Ember ``name(D, HEADS, **layer_kwargs, **kwargs)`` (arguments as
+    ``settings`` makes them), in training or evaluation mode."""
+    torch_kwargs, ember_kwargs = settings(training, **layer_kwargs)
+    torch_layer, ember_layer = build(
+        name, D, HEADS, ember_kwargs=ember_kwargs, **torch_kwargs, **kwargs
+    )
+    set_mode(training, torch_layer, ember_layer)
+    return torch_layer, ember_layer
 
 
 MODES = pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 
 ENCODER_CASES = {
     "post_norm": ({}, {}),
-    "norm_first": ({"norm_first": True}, {"src_key_padding_mask": padding(N, S, 1)}),
+    "norm_first": ({"norm_first": True}, {"src_key_padding_mask": bool_mask(N, S, seed=1)}),
     "gelu": ({"activation": "gelu"}, {"src_mask": causal(S), "is_causal": True}),
     "gelu_norm_first": (
         {"activation": "gelu", "norm_first": True},
@@ -75,11 +80,7 @@ ENCODER_CASES = {
 @pytest.mark.parametrize("case", list(ENCODER_CASES))
 def test_encoder_layer_matches_torch(case, training):
     layer_kwargs, forward_kwargs = ENCODER_CASES[case]
-    torch_kwargs, ember_kwargs = settings(training, **layer_kwargs)
-    torch_layer, ember_layer = build(
-        "TransformerEncoderLayer", D, HEADS, ember_kwargs=ember_kwargs, **torch_kwargs
-    )
-    set_mode(training, torch_layer, ember_layer)
+    torch_layer, ember_layer = build_in_mode("TransformerEncoderLayer", training, layer_kwargs)
     src = sequence(
         S, batch_first=layer_kwargs.get("batch_first", False), unbatched=case == "unbatched"
     )
@@ -101,9 +102,9 @@ DECODER_CASES = {
     "bool_masks": (
         {"activation": "gelu"},
         {
-            "tgt_key_padding_mask": padding(N, T, 9),
-            "memory_key_padding_mask": padding(N, S, 10),
-            "memory_mask": padding(T, S, 11),
+            "tgt_key_padding_mask": bool_mask(N, T, seed=9),
+            "memory_key_padding_mask": bool_mask(N, S, seed=10),
+            "memory_mask": bool_mask(T, S, seed=11),
         },
     ),
     "batch_first": (
@@ -118,11 +119,7 @@ DECODER_CASES = {
 @pytest.mark.parametrize("case", list(DECODER_CASES))
 def test_decoder_layer_matches_torch(case, training):
     layer_kwargs, forward_kwargs = DECODER_CASES[case]
-    torch_kwargs, ember_kwargs = settings(training, **layer_kwargs)
-    torch_layer, ember_layer = build(
-        "TransformerDecoderLayer", D, HEADS, ember_kwargs=ember_kwargs, **torch_kwargs
-    )
-    set_mode(training, torch_layer, ember_layer)
+    torch_layer, ember_layer = build_in_mode("TransformerDecoderLayer", training, layer_kwargs)
     layout = {
         "batch_first": layer_kwargs.get("batch_first", False),
         "unbatched": case == "unbatched",
@@ -163,15 +160,15 @@ def test_encoder_and_decoder_stacks_match_torch(training, norm):
     run_both(
         *pairs["Encoder"],
         [memory],
-        mask=padding(S, S, 17),
-        src_key_padding_mask=padding(N, S, 17),
+        mask=bool_mask(S, S, seed=17),
+        src_key_padding_mask=bool_mask(N, S, seed=17),
     )
     run_both(*pairs["Encoder"], [memory], mask=causal(S), is_causal=True)
     run_both(
         *pairs["Decoder"],
         [tgt, memory],
         tgt_mask=causal(T),
-        memory_key_padding_mask=padding(N, S, 18),
+        memory_key_padding_mask=bool_mask(N, S, seed=18),
     )
 
 
@@ -197,10 +194,10 @@ TRANSFORMER_CASES = {
             "src_mask": randn(S, S, seed=19),
             "tgt_mask": causal(T),
             "tgt_is_causal": True,
-            "memory_mask": padding(T, S, 20),
+            "memory_mask": bool_mask(T, S, seed=20),
             "src_key_padding_mask": randn(N, S, seed=21),
             "tgt_key_padding_mask": randn(N, T, seed=22),
-            "memory_key_padding_mask": padding(N, S, 23),
+            "memory_key_padding_mask": bool_mask(N, S, seed=23),
         },
     ),
     "batch_first": ({"batch_first": True}, {"src_mask": causal(S), "src_is_causal": True}),
@@ -211,11 +208,9 @@ TRANSFORMER_CASES = {
 @pytest.mark.parametrize("case", list(TRANSFORMER_CASES))
 def test_transformer_matches_torch(case, training):
     model_kwargs, forward_kwargs = TRANSFORMER_CASES[case]
-    torch_kwargs, _ = settings(training, **model_kwargs)
-    torch_model, ember_model = build(
-        "Transformer", D, HEADS, num_encoder_layers=2, num_decoder_layers=2, **torch_kwargs
+    torch_model, ember_model = build_in_mode(
+        "Transformer", training, model_kwargs, num_encoder_layers=2, num_decoder_layers=2
     )
-    set_mode(training, torch_model, ember_model)
     batch_first = model_kwargs.get("batch_first", False)
     arrays = [sequence(S, batch_first, seed=24), sequence(T, batch_first, seed=25)]
     run_both(torch_model, ember_model, arrays, **forward_kwargs)
