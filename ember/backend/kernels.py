@@ -15,6 +15,7 @@ import numpy
 __all__ = [
     "Col2im",
     "by_sample",
+    "contiguous",
     "erf",
     "im2col",
     "pad",
@@ -126,6 +127,20 @@ def parallel(xp: Any, count: int, elements: int, work: Callable[[slice], None]) 
     finally:
         for future in futures:
             future.result()
+
+
+def contiguous(xp: Any, a: Any) -> Any:
+    """``a`` as a C-contiguous array: ``a`` itself if it is one, else a copy made over the
+    cores (slabs along the first axis)."""
+    if a.flags.c_contiguous:
+        return a
+    out = xp.empty(a.shape, dtype=a.dtype)
+
+    def copy(part: slice) -> None:
+        out[part] = a[part]
+
+    parallel(xp, a.shape[0] if a.ndim else 1, a.size, copy)
+    return out
 
 
 # ------------------------------------------------------------------ convolution
@@ -296,7 +311,13 @@ class Col2im:
             buffer = xp.empty((c, n, *self._widths), dtype=x.dtype)
         else:
             buffer = xp.zeros((c, n, *self._widths), dtype=x.dtype)
-        buffer[(slice(None), slice(None), *map(slice, x.shape[2:]))] = x.swapaxes(0, 1)
+        inner = buffer[(slice(None), slice(None), *map(slice, x.shape[2:]))]
+        source = x.swapaxes(0, 1)
+
+        def copy(part: slice) -> None:
+            inner[part] = source[part]
+
+        parallel(xp, c, x.size, copy)
         return buffer.reshape(c, n * self._run)
 
     def fold(self, xp: Any, cols: Any, out_size: tuple[int, ...]) -> Any:
