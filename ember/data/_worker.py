@@ -2,19 +2,23 @@
 
 The main process owns the sampler and hands out tasks, one batch each,
 round-robin over the workers; every worker answers every task on one shared
-result queue. The main process handles answers strictly in task order
-(buffering early arrivals), and makes every decision (which worker gets the
-next task, when a stream has ended) at that point, so the batches come out
-in the same order whatever the timing, and the same as with ``num_workers=0``.
+result queue, with a short message whose arrays wait in shared memory
+(``ember.data._transport``). The main process handles answers strictly in
+task order (buffering early arrivals), and makes every decision (which worker
+gets the next task, when a stream has ended) at that point, so the batches
+come out in the same order whatever the timing, and the same as with
+``num_workers=0``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import json
 import os
-import pickle
 import queue
 import random
+import signal
 import sys
 import traceback
 import weakref
@@ -23,6 +27,13 @@ from typing import Any
 import numpy
 
 from ember.data._fetch import make_fetcher
+from ember.data._transport import (
+    BlockReader,
+    BlockWriter,
+    UnsendableBatch,
+    new_prefix,
+    share_resource_tracker,
+)
 from ember.random import default_generator
 
 __all__ = ["WorkerInfo", "get_worker_info"]
@@ -31,6 +42,8 @@ __all__ = ["WorkerInfo", "get_worker_info"]
 _POLL_SECONDS = 1.0
 # How long shutdown waits for a worker to finish before terminating it.
 _JOIN_SECONDS = 5.0
+# A worker's exit code when a write to a shared memory block found no room.
+_SIGBUS_EXIT = -signal.SIGBUS if hasattr(signal, "SIGBUS") else None
 
 _worker_info: WorkerInfo | None = None
 
@@ -91,6 +104,17 @@ class WorkerFailure:
         error = sys.exc_info()[1]
         return cls(worker_id, type(error), traceback.format_exc())
 
+    def to_json(self) -> str:
+        """The failure as a message: the exception type's name and the traceback text."""
+        exc_type = self.exc_type
+        return json.dumps({"type": [exc_type.__module__, exc_type.__qualname__], "text": self.text})
+
+    @classmethod
+    def from_json(cls, worker_id: int, message: str) -> WorkerFailure:
+        """The failure :meth:`to_json` described."""
+        fields = json.loads(message)
+        return cls(worker_id, _exception_type(*fields["type"]), fields["text"])
+
     def reraise(self) -> None:
         """Raise the worker's exception again, naming the worker and its traceback."""
         message = (
@@ -114,34 +138,50 @@ class WorkerDone:
         self.worker_id = worker_id
 
 
-def _encode(epoch: int, task: int, worker_id: int, data: Any) -> tuple[int, int, int, bytes]:
-    # Pickle here rather than in the queue's feeder thread: there a failure is only
+def _exception_type(module: str, qualname: str) -> type[BaseException]:
+    # A class the main process cannot reach by name (one defined in a function)
+    # becomes RuntimeError; the traceback text still names it.
+    try:
+        found: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except Exception:
+        return RuntimeError
+    if isinstance(found, type) and issubclass(found, BaseException):
+        return found
+    return RuntimeError
+
+
+def _encode(data: Any, blocks: BlockWriter, worker_id: int, slot: int) -> tuple[str, str, Any]:
+    """The answer's kind, its JSON message, and the bytes that go with it if any."""
+    # Packed here rather than in the queue's feeder thread: there a failure is only
     # printed, the batch is lost, and the main process would wait for it forever.
-    try:
-        blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as error:
-        if isinstance(data, WorkerFailure):
-            # The exception's own type cannot travel (a local class): send its text only.
-            failure = WorkerFailure(worker_id, RuntimeError, data.text)
-        else:
-            failure = WorkerFailure(
-                worker_id,
-                RuntimeError,
-                f"the batch could not be pickled to send it to the main process: {error!r}\n"
-                f"(collate_fn must return picklable objects)",
-            )
-        blob = pickle.dumps(failure, protocol=pickle.HIGHEST_PROTOCOL)
-    return epoch, task, worker_id, blob
+    if isinstance(data, WorkerDone):
+        return "done", "", None
+    if not isinstance(data, WorkerFailure):
+        try:
+            return "batch", *blocks.pack(data, slot)
+        except UnsendableBatch as error:
+            data = WorkerFailure(worker_id, RuntimeError, str(error))
+        except Exception:
+            data = WorkerFailure.current(worker_id)
+    return "error", data.to_json(), None
 
 
-def _decode(worker_id: int, blob: bytes) -> Any:
+def _decode(
+    blocks: BlockReader, worker_id: int, slot: int, kind: str, message: str, inline: Any
+) -> Any:
+    if kind == "done":
+        return WorkerDone(worker_id)
+    if kind == "error":
+        return WorkerFailure.from_json(worker_id, message)
     try:
-        return pickle.loads(blob)
+        return blocks.unpack(message, worker_id, slot, inline)
     except Exception:
         return WorkerFailure(
             worker_id,
             RuntimeError,
-            "(unpickling the batch in the main process failed)\n" + traceback.format_exc(),
+            "(rebuilding the batch in the main process failed)\n" + traceback.format_exc(),
         )
 
 
@@ -167,6 +207,7 @@ def _worker_loop(
     worker_init_fn: Any,
     worker_id: int,
     num_workers: int,
+    prefix: str,
 ) -> None:
     global _worker_info
     seed = _seed_worker(base_seed, worker_id)
@@ -181,6 +222,7 @@ def _worker_loop(
         failure = WorkerFailure.current(worker_id)
     parent = os.getppid()
     ended = False
+    blocks = BlockWriter(prefix, worker_id)
     try:
         while True:
             try:
@@ -199,7 +241,7 @@ def _worker_loop(
                     except Exception:
                         failure = WorkerFailure.current(worker_id)
                 continue
-            _, epoch, task, index = message
+            _, epoch, task, index, slot = message
             if done_event.is_set():
                 continue
             if failure is not None:
@@ -216,10 +258,12 @@ def _worker_loop(
                         data, ended = WorkerDone(worker_id), True
                 except Exception:
                     data = WorkerFailure.current(worker_id)
-            result_queue.put(_encode(epoch, task, worker_id, data))
+            answer = _encode(data, blocks, worker_id, slot)
+            result_queue.put((epoch, task, worker_id, slot, *answer))
     except KeyboardInterrupt:
         # The main process got the same Ctrl-C and shuts everything down.
         pass
+    blocks.close()
     if done_event.is_set():
         # Nobody reads the results any more: do not wait to flush them at exit.
         result_queue.cancel_join_thread()
@@ -227,7 +271,11 @@ def _worker_loop(
 
 
 def _shutdown_workers(
-    workers: list[Any], index_queues: list[Any], result_queue: Any, done_event: Any
+    workers: list[Any],
+    index_queues: list[Any],
+    result_queue: Any,
+    done_event: Any,
+    blocks: BlockReader,
 ) -> None:
     done_event.set()
     for index_queue in index_queues:
@@ -241,6 +289,7 @@ def _shutdown_workers(
     for channel in [*index_queues, result_queue]:
         channel.cancel_join_thread()
         channel.close()
+    blocks.close()
 
 
 _MISSING = object()
@@ -264,6 +313,8 @@ class MultiProcessIterator:
         self._done_event = context.Event()
         self._index_queues: list[Any] = []
         self._workers: list[Any] = []
+        prefix = new_prefix()
+        self._blocks = BlockReader(prefix, self._num_workers)
         # Registered before any worker starts, so that a failure while starting
         # them still stops those already running.
         self._finalizer = weakref.finalize(
@@ -273,7 +324,9 @@ class MultiProcessIterator:
             self._index_queues,
             self._result_queue,
             self._done_event,
+            self._blocks,
         )
+        share_resource_tracker()
         for worker_id in range(self._num_workers):
             index_queue = context.Queue()
             # An index nobody will read must never hold up the main process at exit.
@@ -294,6 +347,7 @@ class MultiProcessIterator:
                     loader.worker_init_fn,
                     worker_id,
                     self._num_workers,
+                    prefix,
                 ),
                 daemon=True,
             )
@@ -340,7 +394,8 @@ class MultiProcessIterator:
                 index = next(self._indices, _MISSING)
                 if index is _MISSING:
                     return
-            self._index_queues[worker].put(("task", self._epoch, self._sent, index))
+            slot = self._blocks.acquire(worker)
+            self._index_queues[worker].put(("task", self._epoch, self._sent, index, slot))
             self._pending[self._sent] = worker
             self._sent += 1
 
@@ -351,10 +406,13 @@ class MultiProcessIterator:
             except queue.Empty:
                 self._check_workers(task)
                 continue
-            epoch, arrived, worker_id, blob = payload
+            epoch, arrived, worker_id, slot, kind, message, inline = payload
             if epoch != self._epoch:
+                # A batch of an epoch left early (persistent workers): dropped.
+                self._blocks.release(worker_id, slot)
                 continue
-            data = _decode(worker_id, blob)
+            data = _decode(self._blocks, worker_id, slot, kind, message, inline)
+            self._blocks.release(worker_id, slot)
             if arrived == task:
                 return data
             self._arrived[arrived] = data
@@ -364,6 +422,11 @@ class MultiProcessIterator:
         if dead:
             self.close()
             described = ", ".join(f"pid {w.pid} (exit code {w.exitcode})" for w in dead)
+            if any(w.exitcode == _SIGBUS_EXIT for w in dead):
+                described += (
+                    "; SIGBUS in a worker usually means that the shared memory (/dev/shm) "
+                    "is too small for the batches"
+                )
             raise RuntimeError(f"DataLoader worker(s) exited unexpectedly: {described}")
         if self._timeout:
             self.close()

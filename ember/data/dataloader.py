@@ -64,7 +64,9 @@ class DataLoader:
     with ``base_seed + i``, where ``base_seed`` is drawn from ``generator`` at
     the start of each epoch; batches come out in the same order as with
     ``num_workers=0``. An exception in a worker is raised again here, naming the
-    worker and carrying the original traceback.
+    worker and carrying the original traceback. Workers hand batches over through
+    shared memory (``/dev/shm`` on Linux): their arrays are copied in there and
+    out here, never pickled, and the blocks are removed once the workers stop.
 
     >>> import ember
     >>> from ember.data import TensorDataset

@@ -1,6 +1,8 @@
+import faulthandler
 import math
 import multiprocessing
 import os
+import signal
 import time
 
 import numpy as np
@@ -307,29 +309,42 @@ def test_iterable_dataset_with_workers():
     persistent._iterator.close()
 
 
+class Reads(Dataset):
+    """Two items, each read by calling ``read(index)`` (in the worker, which it may end)."""
+
+    def __init__(self, read):
+        self.read = read
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        return self.read(index)
+
+
+def _crash_with_sigbus(index):
+    import resource  # POSIX only, as SIGBUS is.
+
+    # No core file and no stack dump for this deliberate crash.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    faulthandler.disable()
+    os.kill(os.getpid(), signal.SIGBUS)
+
+
 def test_dead_worker_and_timeout(monkeypatch):
     monkeypatch.setattr(_worker, "_POLL_SECONDS", 0.05)
     monkeypatch.setattr(_worker, "_JOIN_SECONDS", 0.2)
-
-    class Dies(Dataset):
-        def __len__(self):
-            return 4
-
-        def __getitem__(self, index):
-            os._exit(3)
-
     with pytest.raises(RuntimeError, match=r"exited unexpectedly.*exit code 3"):
-        list(DataLoader(Dies(), num_workers=1))
-
-    class Slow(Dataset):
-        def __len__(self):
-            return 2
-
-        def __getitem__(self, index):
-            time.sleep(5)
-
+        list(DataLoader(Reads(lambda index: os._exit(3)), num_workers=1))
     with pytest.raises(RuntimeError, match=r"timed out after 0\.1 seconds"):
-        list(DataLoader(Slow(), num_workers=1, timeout=0.1))
+        list(DataLoader(Reads(lambda index: time.sleep(5)), num_workers=1, timeout=0.1))
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGBUS"), reason="no SIGBUS on this system")
+def test_a_worker_killed_by_sigbus_points_at_shared_memory(monkeypatch):
+    monkeypatch.setattr(_worker, "_POLL_SECONDS", 0.05)
+    with pytest.raises(RuntimeError, match=r"exited unexpectedly.*\(/dev/shm\) is too small"):
+        list(DataLoader(Reads(_crash_with_sigbus), num_workers=1))
 
 
 def test_worker_error_of_a_local_exception_type():

@@ -159,19 +159,29 @@ def ensure_files(
 
 
 class ImageDataset(Dataset):
-    """Base of the image datasets: root, transforms and a readable ``repr``."""
+    """Base of the image datasets: torchvision's constructor, transforms and a readable ``repr``.
+
+    A subclass reads its files in :meth:`_load`, which the constructor calls
+    once the arguments are stored.
+    """
 
     def __init__(
         self,
-        root: str | os.PathLike | None,
-        train: bool,
-        transform: Callable[[Any], Any] | None,
-        target_transform: Callable[[Any], Any] | None,
+        root: str | os.PathLike | None = None,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[Any], Any] | None = None,
+        download: bool = False,
     ) -> None:
         self.root = dataset_root(root)
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
+        self._load(download)
+
+    def _load(self, download_missing: bool) -> None:
+        """Read the split's files into memory, downloading missing ones if asked."""
+        raise NotImplementedError
 
     @property
     def folder(self) -> str:

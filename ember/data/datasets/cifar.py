@@ -13,7 +13,6 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy
@@ -105,19 +104,11 @@ class CIFAR10(ImageDataset):
         "truck",
     ]
 
-    def __init__(
-        self,
-        root: str | os.PathLike | None = None,
-        train: bool = True,
-        transform: Callable[[Any], Any] | None = None,
-        target_transform: Callable[[Any], Any] | None = None,
-        download: bool = False,
-    ) -> None:
-        super().__init__(root, train, transform, target_transform)
-        names = self.train_files if train else self.test_files
+    def _load(self, download_missing: bool) -> None:
+        names = self.train_files if self.train else self.test_files
         paths = [os.path.join(self.folder, self.base_folder, name) for name in names]
         if not all(os.path.exists(path) for path in paths):
-            self._prepare(download)
+            self._prepare(download_missing)
         parts = [read_cifar_bin(path, len(self.label_limits), self.label_limits) for path in paths]
         self.data = numpy.concatenate([images for images, _ in parts])
         labels = numpy.concatenate([labels for _, labels in parts])

@@ -7,7 +7,6 @@ import math
 import os
 import struct
 import zlib
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy
@@ -124,23 +123,15 @@ class MNIST(ImageDataset):
         "9 - nine",
     ]
 
-    def __init__(
-        self,
-        root: str | os.PathLike | None = None,
-        train: bool = True,
-        transform: Callable[[Any], Any] | None = None,
-        target_transform: Callable[[Any], Any] | None = None,
-        download: bool = False,
-    ) -> None:
-        super().__init__(root, train, transform, target_transform)
-        prefix = "train" if train else "t10k"
+    def _load(self, download_missing: bool) -> None:
+        prefix = "train" if self.train else "t10k"
         names = [f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz"]
         ensure_files(
             type(self).__name__,
             self.folder,
             {name: self.resources[name] for name in names},
             self.mirrors,
-            download,
+            download_missing,
             present=lambda path: self._locate(path) is not None,
         )
         image_path, label_path = (self._locate(os.path.join(self.folder, n)) for n in names)

@@ -13,38 +13,8 @@ with NumPy and record no autograd graph.
 (1, 28, 28)
 """
 
-from ember.data.transforms import functional
-from ember.data.transforms._transforms import (
-    CenterCrop,
-    ColorJitter,
-    Compose,
-    Lambda,
-    Normalize,
-    Pad,
-    RandomCrop,
-    RandomHorizontalFlip,
-    RandomResizedCrop,
-    RandomRotation,
-    RandomVerticalFlip,
-    Resize,
-    ToTensor,
-)
+from ember.data.transforms import _transforms, functional
+from ember.data.transforms._transforms import *  # noqa: F403
 from ember.data.transforms.functional import InterpolationMode
 
-__all__ = [
-    "CenterCrop",
-    "ColorJitter",
-    "Compose",
-    "InterpolationMode",
-    "Lambda",
-    "Normalize",
-    "Pad",
-    "RandomCrop",
-    "RandomHorizontalFlip",
-    "RandomResizedCrop",
-    "RandomRotation",
-    "RandomVerticalFlip",
-    "Resize",
-    "ToTensor",
-    "functional",
-]
+__all__ = ["InterpolationMode", "functional", *_transforms.__all__]
