@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import numpy
 
+from ember.backend.allocator import keep_freed_memory
 from ember.backend.kernels import erf, sigmoid
 
-__all__ = ["erf", "get_xp", "numpy_module", "sigmoid"]
+__all__ = ["erf", "get_xp", "keep_freed_memory", "numpy_module", "sigmoid"]
+
+KEEPS_FREED_MEMORY = keep_freed_memory()
 
 numpy_module = numpy
 
