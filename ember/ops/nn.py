@@ -13,11 +13,13 @@ generator; everything else is a composite of Ember ops.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy
 
 from ember import dtypes
+from ember.backend.kernels import parallel
 from ember.creation import arange, ones, zeros
 from ember.errors import DTypeError
 from ember.ops.activation import softmax
@@ -191,10 +193,45 @@ def _channel_dot(a: Tensor, b: Tensor) -> Tensor:
 
 def _moments(x: Tensor) -> tuple[Tensor, Tensor]:
     """Per-channel mean and biased variance of ``x`` (N, C, ...), each of shape ``(C,)``."""
+    stats = apply(_batch_norm_stats, x)
+    return stats[0], stats[1]
+
+
+# ------------------------------------------------- batch statistics, in one record
+def _stats_rule(x: Tensor) -> tuple:
+    check_dtype(x.data.dtype.kind == "f", "expected a floating input, got {}", x.dtype)
+    check(x.ndim >= 2, "expected an input of shape (N, C, ...), got {}", x.shape)
+    return (2, x.shape[1]), x.dtype
+
+
+def _stats_forward(xp: Any, x: Any) -> Any:
+    # (2, C): the rows mean and biased variance, from the centred values (two passes, no
+    # cancellation when the mean is large against the spread).
+    rows = _as_rows(x)
+    count = rows.shape[0] * rows.shape[2]
+    out = xp.empty((2, x.shape[1]), dtype=x.dtype)
+
+    def work(part: slice) -> None:
+        block = rows[:, part]
+        mean = _row_sum(block) / count
+        centered = block - _channel_array(xp, mean, block.shape)
+        out[0, part] = mean
+        out[1, part] = _row_dot(xp, centered, centered) / count
+
+    _by_channels(xp, x, work)
+    return out
+
+
+def _stats_vjp(u: Tensor, out: Tensor, x: Tensor) -> tuple:
+    # d mean / dx = 1 / count and d var / dx = 2 (x - mean) / count, per channel.
     count = x.numel() // x.shape[1]
-    mean = _channel_sum(x) / count
-    centered = x - _per_channel(mean, x)
-    return mean, _channel_dot(centered, centered) / count
+    centered = x - _per_channel(out[0], x)
+    return (
+        centered * _per_channel(u[1] * (2.0 / count), x) + _per_channel(u[0] * (1.0 / count), x),
+    )
+
+
+_batch_norm_stats = register(OpRecord("batch_norm_stats", _stats_forward, _stats_vjp, _stats_rule))
 
 
 def _batch_norm_rule(
@@ -224,6 +261,17 @@ def _channel_array(xp: Any, v: Any, shape: tuple[int, ...]) -> Any:
     return xp.ascontiguousarray(xp.broadcast_to(v, (1, *shape[1:]))) if _expands(shape) else v
 
 
+def _as_rows(t: Any) -> Any:
+    """``(N, C, ...)`` viewed as ``(N, C, L)``."""
+    return t.reshape(t.shape[0], t.shape[1], -1)
+
+
+def _by_channels(xp: Any, x: Any, work: Callable[[slice], None]) -> None:
+    """Run ``work(channels)`` over slabs of ``x``'s channels, one per core for a large
+    ``x``: each slab's result is whole, so the outcome does not depend on the core count."""
+    parallel(xp, x.shape[1], x.size, work)
+
+
 def _batch_norm_forward(
     xp: Any, x: Any, mean: Any, var: Any, *affine: Any, training: bool, eps: float
 ) -> Any:
@@ -233,10 +281,17 @@ def _batch_norm_forward(
     scale = 1 / xp.sqrt(var + eps)
     if affine:
         scale = scale * affine[0]
-    out = x - _channel_array(xp, mean, x.shape)
-    out *= _channel_array(xp, scale, x.shape)
-    if affine:
-        out += _channel_array(xp, affine[1], x.shape)
+    rows, out = _as_rows(x), xp.empty(x.shape, dtype=x.dtype)
+    out_rows = _as_rows(out)
+
+    def work(part: slice) -> None:
+        block = out_rows[:, part]
+        xp.subtract(rows[:, part], _channel_array(xp, mean[part], block.shape), out=block)
+        block *= _channel_array(xp, scale[part], block.shape)
+        if affine:
+            block += _channel_array(xp, affine[1][part], block.shape)
+
+    _by_channels(xp, x, work)
     return out
 
 
@@ -303,11 +358,6 @@ _batch_norm = register(
 #
 # Centering x before the product (rather than sum(g * x) - mean * sum(g)) keeps float32
 # accurate when the mean is large against the spread. Their VJPs are written in Ember ops.
-def _as_rows(t: Any) -> Any:
-    """``(N, C, ...)`` viewed as ``(N, C, L)``."""
-    return t.reshape(t.shape[0], t.shape[1], -1)
-
-
 def _backward_inputs_rule(g: Tensor, x: Tensor, mean: Tensor) -> None:
     check_dtype(x.data.dtype.kind == "f", "expected a floating input, got {}", x.dtype)
     check(x.ndim >= 2, "expected an input of shape (N, C, ...), got {}", x.shape)
@@ -333,16 +383,31 @@ def _reduce_rule(g: Tensor, x: Tensor, mean: Tensor) -> tuple:
     return (2, x.shape[1]), x.dtype
 
 
+def _row_sum(block: Any) -> Any:
+    """Per-channel sum of ``block`` (N, C, L): over samples first, which leaves contiguous
+    per-channel rows (faster in NumPy than one reduction over scattered axes)."""
+    return block.sum(axis=0).sum(axis=-1)
+
+
+def _row_dot(xp: Any, a: Any, b: Any) -> Any:
+    """Per-channel sum of ``a * b`` (both (N, C, L)); ``b`` may be overwritten."""
+    if a.shape[2] >= _DOT_FROM:
+        return xp.vecdot(a, b).sum(axis=0)
+    b *= a
+    return _row_sum(b)
+
+
 def _reduce_forward(xp: Any, g: Any, x: Any, mean: Any) -> Any:
-    rows, centered = _as_rows(g), _as_rows(x - _channel_array(xp, mean, x.shape))
+    grads, rows = _as_rows(g), _as_rows(x)
     sums = xp.empty((2, x.shape[1]), dtype=x.dtype)
-    # Over samples first: that leaves contiguous per-channel rows.
-    xp.sum(rows.sum(axis=0), axis=-1, out=sums[0])
-    if rows.shape[2] >= _DOT_FROM:
-        xp.sum(xp.vecdot(rows, centered), axis=0, out=sums[1])
-    else:
-        centered *= rows
-        xp.sum(centered.sum(axis=0), axis=-1, out=sums[1])
+
+    def work(part: slice) -> None:
+        block = rows[:, part]
+        centered = block - _channel_array(xp, mean[part], block.shape)
+        sums[0, part] = _row_sum(grads[:, part])
+        sums[1, part] = _row_dot(xp, grads[:, part], centered)
+
+    _by_channels(xp, x, work)
     return sums
 
 
@@ -378,11 +443,18 @@ def _elemt_rule(g: Tensor, x: Tensor, mean: Tensor, coefficients: Tensor) -> tup
 
 
 def _elemt_forward(xp: Any, g: Any, x: Any, mean: Any, coefficients: Any) -> Any:
-    a, b, c = (_channel_array(xp, row, x.shape) for row in coefficients)
-    out = x - _channel_array(xp, mean, x.shape)
-    out *= b
-    out += g * a
-    out += c
+    grads, rows, out = _as_rows(g), _as_rows(x), xp.empty(x.shape, dtype=x.dtype)
+    out_rows = _as_rows(out)
+
+    def work(part: slice) -> None:
+        block = out_rows[:, part]
+        a, b, c = (_channel_array(xp, row[part], block.shape) for row in coefficients)
+        xp.subtract(rows[:, part], _channel_array(xp, mean[part], block.shape), out=block)
+        block *= b
+        block += grads[:, part] * a
+        block += c
+
+    _by_channels(xp, x, work)
     return out
 
 

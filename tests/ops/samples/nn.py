@@ -221,3 +221,24 @@ SAMPLES["batch_norm_backward_elemt"] = [
         **_reduce_records("batch_norm_backward_elemt"),
     ),
 ]
+
+
+def _torch_stats(x):
+    dims = [0, *range(2, x.ndim)]
+    return torch.stack([x.mean(dims), x.var(dims, unbiased=False)])
+
+
+def _stats_sample(x) -> Sample:
+    return Sample(
+        (x,),
+        ember_fn=lambda x: ember.ops.apply(ember.ops.OP_TABLE["batch_norm_stats"], x),
+        torch_fn=_torch_stats,
+    )
+
+
+SAMPLES["batch_norm_stats"] = [
+    _stats_sample(randn(4, 3, 5)),
+    _stats_sample(randn(6, 2) * 3 + 5),
+    _stats_sample(randn(2, 3, 4, 5)),
+    _stats_sample(randn(1, 4, 20)),
+]
