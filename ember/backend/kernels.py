@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy
 
-__all__ = [
-    "Col2im",
-    "by_sample",
-    "contiguous",
-    "erf",
-    "im2col",
-    "pad",
-    "parallel",
-    "per_sample",
-    "sigmoid",
-]
+__all__ = ["Col2im", "by_sample", "erf", "im2col", "pad", "per_sample", "sigmoid"]
 
 Pairs = tuple[tuple[int, int], ...]
 
@@ -81,68 +67,6 @@ def sigmoid(xp: object, x: object) -> object:
     return xp.where(x >= 0, positive, e)
 
 
-# ------------------------------------------------------------------ threads
-# NumPy copies and adds on one core, and lets go of the GIL while it does. A pass over at
-# least this many elements is split into one slab per core, each run on its own thread (the
-# calling thread takes the first): below it, handing work to a thread costs more than it saves.
-_PARALLEL_FROM = 1 << 18
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _forget_pool() -> None:
-    # A forked child has none of its parent's threads: it makes its own pool when it needs one.
-    global _pool
-    _pool = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(_CORES - 1, thread_name_prefix="ember-kernel")
-        return _pool
-
-
-def parallel(xp: Any, count: int, elements: int, work: Callable[[slice], None]) -> None:
-    """Run ``work(part)`` over the parts of ``range(count)``: one part per core when the
-    pass touches at least ``_PARALLEL_FROM`` elements, else ``work(slice(0, count))``.
-
-    The parts must write to disjoint memory; ``work`` runs NumPy calls that release the GIL.
-    """
-    parts = min(_CORES or 1, count)
-    if xp is not numpy or parts < 2 or elements < _PARALLEL_FROM:
-        work(slice(0, count))
-        return
-    bounds = [count * i // parts for i in range(parts + 1)]
-    slabs = [slice(lo, hi) for lo, hi in itertools.pairwise(bounds)]
-    futures = [_executor().submit(work, slab) for slab in slabs[1:]]
-    try:
-        work(slabs[0])
-    finally:
-        for future in futures:
-            future.result()
-
-
-def contiguous(xp: Any, a: Any) -> Any:
-    """``a`` as a C-contiguous array: ``a`` itself if it is one, else a copy made over the
-    cores (slabs along the first axis)."""
-    if a.flags.c_contiguous:
-        return a
-    out = xp.empty(a.shape, dtype=a.dtype)
-
-    def copy(part: slice) -> None:
-        out[part] = a[part]
-
-    parallel(xp, a.shape[0] if a.ndim else 1, a.size, copy)
-    return out
-
-
 # ------------------------------------------------------------------ convolution
 # OpenBLAS runs a GEMM of fewer than 2**19 multiply-adds on one thread (its SMP threshold);
 # larger ones fork and join its threads on every call, which costs little on an idle machine
@@ -175,12 +99,7 @@ def pad(xp: Any, x: Any, padding: Pairs) -> Any:
     # Filling a zero buffer is several times faster than xp.pad.
     shape = (x.shape[1], x.shape[0], *(n + lo + hi for (lo, hi), n in sizes))
     out = xp.zeros(shape, dtype=x.dtype).swapaxes(0, 1)
-    inner = out[(..., *(slice(lo, lo + n) for (lo, _), n in sizes))]
-
-    def copy(part: slice) -> None:
-        inner[part] = x[part]
-
-    parallel(xp, x.shape[0], x.size, copy)
+    out[(..., *(slice(lo, lo + n) for (lo, _), n in sizes))] = x
     return out
 
 
@@ -216,14 +135,7 @@ def im2col(
     windows = windows.reshape(n, groups, c // groups, *out_size, *kernel_size)
     out_axes = range(3, 3 + nd)
     kernel_axes = range(3 + nd, 3 + 2 * nd)
-    windows = windows.transpose(1, 2, *kernel_axes, 0, *out_axes)
-    cols = xp.empty(windows.shape, dtype=x.dtype)
-    before = (slice(None),) * (2 + nd)
-
-    def copy(part: slice) -> None:
-        cols[(*before, part)] = windows[(*before, part)]
-
-    parallel(xp, n, cols.size, copy)
+    cols = windows.transpose(1, 2, *kernel_axes, 0, *out_axes)
     return cols.reshape(groups, (c // groups) * math.prod(kernel_size), n * math.prod(out_size))
 
 
@@ -311,13 +223,7 @@ class Col2im:
             buffer = xp.empty((c, n, *self._widths), dtype=x.dtype)
         else:
             buffer = xp.zeros((c, n, *self._widths), dtype=x.dtype)
-        inner = buffer[(slice(None), slice(None), *map(slice, x.shape[2:]))]
-        source = x.swapaxes(0, 1)
-
-        def copy(part: slice) -> None:
-            inner[part] = source[part]
-
-        parallel(xp, c, x.size, copy)
+        buffer[(slice(None), slice(None), *map(slice, x.shape[2:]))] = x.swapaxes(0, 1)
         return buffer.reshape(c, n * self._run)
 
     def fold(self, xp: Any, cols: Any, out_size: tuple[int, ...]) -> Any:
@@ -326,17 +232,12 @@ class Col2im:
         n, c = cols.shape[:2]
         plane = (self._planes[0] + 1) * self._pitch
         buffer = xp.zeros((n, c, self._count, plane), dtype=cols.dtype)
+        for i, (phase, shift) in enumerate(self._offsets):
+            buffer[:, :, phase, shift : shift + self._run] += cols[:, :, i]
+        grid = buffer[..., : self._planes[0] * self._pitch]
+        grid = grid.reshape(n, c, self._count, *self._planes)
         out = xp.empty((n, c, *out_size), dtype=cols.dtype)
-
-        def fold_samples(part: slice) -> None:
-            # All of a slab's offsets, then its interleave: the slab stays in cache.
-            for i, (phase, shift) in enumerate(self._offsets):
-                buffer[part, :, phase, shift : shift + self._run] += cols[part, :, i]
-            # (Sliced, then reshaped: possibly a copy, so made after the adds.)
-            grid = buffer[part, ..., : self._planes[0] * self._pitch]
-            grid = grid.reshape(*grid.shape[:3], *self._planes)
-            for phase, target, source in self._phases:
-                out[(part, slice(None), *target)] = grid[(slice(None), slice(None), phase, *source)]
-
-        parallel(xp, n, cols.size, fold_samples)
+        every = (slice(None), slice(None))
+        for phase, target, source in self._phases:
+            out[(*every, *target)] = grid[(*every, phase, *source)]
         return out

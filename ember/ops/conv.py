@@ -31,7 +31,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ember.backend.kernels import Col2im, by_sample, contiguous, im2col, per_sample
+from ember.backend.kernels import Col2im, by_sample, im2col, per_sample
 from ember.errors import DTypeError, ShapeError
 from ember.ops.dispatch import OpRecord, apply, check, check_dtype, composite, op_error, register
 from ember.ops.shape import reshape
@@ -230,7 +230,7 @@ def _conv_forward(xp: Any, x: Any, w: Any, **attrs: Any) -> tuple[Any, Any]:
     if per_sample(*kernels.shape[1:], cols.shape[2] // n):
         return xp.matmul(kernels, by_sample(cols, n)).reshape(out_size), cols
     out = xp.matmul(kernels, cols).reshape(w.shape[0], n, -1)
-    return contiguous(xp, out.swapaxes(0, 1)).reshape(out_size), cols
+    return xp.ascontiguousarray(out.swapaxes(0, 1)).reshape(out_size), cols
 
 
 def _transpose_forward(

@@ -13,13 +13,11 @@ generator; everything else is a composite of Ember ops.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy
 
 from ember import dtypes
-from ember.backend.kernels import parallel
 from ember.creation import arange, ones, zeros
 from ember.errors import DTypeError
 from ember.ops.activation import softmax
@@ -209,17 +207,9 @@ def _stats_forward(xp: Any, x: Any) -> Any:
     # cancellation when the mean is large against the spread).
     rows = _as_rows(x)
     count = rows.shape[0] * rows.shape[2]
-    out = xp.empty((2, x.shape[1]), dtype=x.dtype)
-
-    def work(part: slice) -> None:
-        block = rows[:, part]
-        mean = _row_sum(block) / count
-        centered = block - _channel_array(xp, mean, block.shape)
-        out[0, part] = mean
-        out[1, part] = _row_dot(xp, centered, centered) / count
-
-    _by_channels(xp, x, work)
-    return out
+    mean = _row_sum(rows) / count
+    centered = rows - _channel_array(xp, mean, rows.shape)
+    return xp.stack([mean, _row_dot(xp, centered, centered) / count])
 
 
 def _stats_vjp(u: Tensor, out: Tensor, x: Tensor) -> tuple:
@@ -266,12 +256,6 @@ def _as_rows(t: Any) -> Any:
     return t.reshape(t.shape[0], t.shape[1], -1)
 
 
-def _by_channels(xp: Any, x: Any, work: Callable[[slice], None]) -> None:
-    """Run ``work(channels)`` over slabs of ``x``'s channels, one per core for a large
-    ``x``: each slab's result is whole, so the outcome does not depend on the core count."""
-    parallel(xp, x.shape[1], x.size, work)
-
-
 def _batch_norm_forward(
     xp: Any, x: Any, mean: Any, var: Any, *affine: Any, training: bool, eps: float
 ) -> Any:
@@ -281,17 +265,10 @@ def _batch_norm_forward(
     scale = 1 / xp.sqrt(var + eps)
     if affine:
         scale = scale * affine[0]
-    rows, out = _as_rows(x), xp.empty(x.shape, dtype=x.dtype)
-    out_rows = _as_rows(out)
-
-    def work(part: slice) -> None:
-        block = out_rows[:, part]
-        xp.subtract(rows[:, part], _channel_array(xp, mean[part], block.shape), out=block)
-        block *= _channel_array(xp, scale[part], block.shape)
-        if affine:
-            block += _channel_array(xp, affine[1][part], block.shape)
-
-    _by_channels(xp, x, work)
+    out = x - _channel_array(xp, mean, x.shape)
+    out *= _channel_array(xp, scale, x.shape)
+    if affine:
+        out += _channel_array(xp, affine[1], x.shape)
     return out
 
 
@@ -398,17 +375,9 @@ def _row_dot(xp: Any, a: Any, b: Any) -> Any:
 
 
 def _reduce_forward(xp: Any, g: Any, x: Any, mean: Any) -> Any:
-    grads, rows = _as_rows(g), _as_rows(x)
-    sums = xp.empty((2, x.shape[1]), dtype=x.dtype)
-
-    def work(part: slice) -> None:
-        block = rows[:, part]
-        centered = block - _channel_array(xp, mean[part], block.shape)
-        sums[0, part] = _row_sum(grads[:, part])
-        sums[1, part] = _row_dot(xp, grads[:, part], centered)
-
-    _by_channels(xp, x, work)
-    return sums
+    grads = _as_rows(g)
+    centered = _as_rows(x - _channel_array(xp, mean, x.shape))
+    return xp.stack([_row_sum(grads), _row_dot(xp, grads, centered)])
 
 
 def _reduce_vjp(u: Tensor, out: Tensor, g: Tensor, x: Tensor, mean: Tensor) -> tuple:
@@ -443,18 +412,11 @@ def _elemt_rule(g: Tensor, x: Tensor, mean: Tensor, coefficients: Tensor) -> tup
 
 
 def _elemt_forward(xp: Any, g: Any, x: Any, mean: Any, coefficients: Any) -> Any:
-    grads, rows, out = _as_rows(g), _as_rows(x), xp.empty(x.shape, dtype=x.dtype)
-    out_rows = _as_rows(out)
-
-    def work(part: slice) -> None:
-        block = out_rows[:, part]
-        a, b, c = (_channel_array(xp, row[part], block.shape) for row in coefficients)
-        xp.subtract(rows[:, part], _channel_array(xp, mean[part], block.shape), out=block)
-        block *= b
-        block += grads[:, part] * a
-        block += c
-
-    _by_channels(xp, x, work)
+    a, b, c = (_channel_array(xp, row, x.shape) for row in coefficients)
+    out = x - _channel_array(xp, mean, x.shape)
+    out *= b
+    out += g * a
+    out += c
     return out
 
 

@@ -97,25 +97,6 @@ def test_batch_norm_gradients_and_second_derivatives_match_torch(shape, training
         np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-10)
 
 
-def test_batch_norm_kernels_give_the_same_bits_on_any_core_count(monkeypatch):
-    """The kernels split the channels over cores; each channel's result is computed whole."""
-    from ember.backend import kernels
-
-    x = _rng().standard_normal((8, 5, 6, 7)).astype(np.float32)
-    g = _rng(1).standard_normal(x.shape).astype(np.float32)
-    w, b = _rng(2).standard_normal(5), _rng(3).standard_normal(5)
-    results = []
-    for cores, threshold in [(1, 1 << 40), (3, 0)]:
-        monkeypatch.setattr(kernels, "_CORES", cores)
-        monkeypatch.setattr(kernels, "_PARALLEL_FROM", threshold)
-        xs = [ember.tensor(a.astype(np.float32), requires_grad=True) for a in (x, w, b)]
-        out = F.batch_norm(xs[0], None, None, xs[1], xs[2], training=True)
-        out.backward(ember.tensor(g))
-        results.append([out.detach().numpy(), *(t.grad.numpy() for t in xs)])
-    for one, many in zip(*results, strict=True):
-        np.testing.assert_array_equal(one, many)
-
-
 def test_batch_norm_eval_differentiates_running_statistics():
     rng = _rng()
     args = [
