@@ -119,24 +119,72 @@ def im2col(
     (channel, kernel offset), a column per (sample, output position), so that the batch is
     one GEMM, or one per sample through ``by_sample``.
     """
-    x = pad(xp, x, padding)
     nd = len(stride)
     n, c = x.shape[:2]
-    space = x.strides[2:]
+    width = x.shape[-1]
+    item = x.itemsize
+    rows = (
+        stride[-1] == 1 and out_size[-1] == width and all(lo >= 0 and hi >= 0 for lo, hi in padding)
+    )
+    if rows:
+        source = _rows_buffer(xp, x, padding)
+        lead = [m + a + b for m, (a, b) in zip(x.shape[2:-1], padding[:-1], strict=True)]
+        pitches = [math.prod(lead[i + 1 :]) * width for i in range(nd - 1)] + [1]
+        plane = math.prod(lead) * width
+        steps = [p * item for p in pitches]
+        batch = (plane * item, n * plane * item)
+    else:
+        source = pad(xp, x, padding)
+        steps, batch = list(source.strides[2:]), source.strides[:2]
     windows = xp.lib.stride_tricks.as_strided(
-        x,
+        source,
         shape=(n, c, *out_size, *kernel_size),
         strides=(
-            *x.strides[:2],
-            *(t * s for t, s in zip(space, stride, strict=True)),
-            *(t * d for t, d in zip(space, dilation, strict=True)),
+            *batch,
+            *(t * s for t, s in zip(steps, stride, strict=True)),
+            *(t * d for t, d in zip(steps, dilation, strict=True)),
         ),
     )
     windows = windows.reshape(n, groups, c // groups, *out_size, *kernel_size)
     out_axes = range(3, 3 + nd)
     kernel_axes = range(3 + nd, 3 + 2 * nd)
-    cols = windows.transpose(1, 2, *kernel_axes, 0, *out_axes)
+    cols = xp.ascontiguousarray(windows.transpose(1, 2, *kernel_axes, 0, *out_axes))
+    if rows:
+        _clear_wrapped(cols, width, padding[-1][0], dilation[-1], kernel_size[-1], nd)
     return cols.reshape(groups, (c // groups) * math.prod(kernel_size), n * math.prod(out_size))
+
+
+def _rows_buffer(xp: Any, x: Any, padding: Pairs) -> Any:
+    """``x`` padded in every spatial dim but the last, as one flat buffer laid out
+    ``(C, N, *spatial)``, starting ``padding[-1][0]`` elements before the first value.
+
+    With stride 1 in the last dim and its size kept (``'same'`` padding), an output row's
+    window for one kernel offset is then one contiguous run of the buffer, whose rows
+    follow each other: im2col copies long runs instead of runs of one row each. The
+    positions where a run wraps into the neighbouring row stand for the padding, and
+    ``_clear_wrapped`` zeroes them afterwards.
+    """
+    n, c = x.shape[:2]
+    lo, hi = padding[-1]
+    lead = [m + a + b for m, (a, b) in zip(x.shape[2:-1], padding[:-1], strict=True)]
+    size = c * n * math.prod(lead) * x.shape[-1]
+    buffer = xp.zeros(lo + size + hi, dtype=x.dtype)
+    body = buffer[lo : lo + size].reshape(c, n, *lead, x.shape[-1])
+    inside = (slice(a, a + m) for m, (a, _) in zip(x.shape[2:-1], padding[:-1], strict=True))
+    body[(slice(None), slice(None), *inside, slice(None))] = x.swapaxes(0, 1)
+    return buffer
+
+
+def _clear_wrapped(cols: Any, width: int, before: int, dilation: int, kernel: int, nd: int) -> None:
+    """Zero the columns where kernel offset ``i`` of the last dim reads past a row's
+    ends (output positions ``o`` with ``o + i * dilation - before`` outside the row)."""
+    for i in range(kernel):
+        shift = i * dilation - before
+        block = cols[(slice(None),) * (1 + nd) + (i,)]
+        if shift < 0:
+            block[..., :-shift] = 0
+        elif shift > 0:
+            block[..., width - shift :] = 0
 
 
 def by_sample(cols: Any, samples: int) -> Any:
