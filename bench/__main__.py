@@ -52,6 +52,8 @@ def _time_steps(step, count: int) -> list[float]:
 
 def run(names: list[str], rounds: int, steps: int, warmup: int) -> dict:
     """Time every named workload; returns the JSON-ready result."""
+    # Other processes' load moves both frameworks' times: it is recorded with them.
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     peak = gemm_rate()
     rows = []
     for name in names:
@@ -93,6 +95,7 @@ def run(names: list[str], rounds: int, steps: int, warmup: int) -> dict:
         "ember": ember.__version__,
         "jax": _jax_version(),
         "gemm_gflops": peak / 1e9,
+        "load_average_1min": load,
         "rows": rows,
     }
 
@@ -109,7 +112,8 @@ def table(result: dict) -> str:
     """The result as a Markdown table."""
     lines = [
         f"float32 GEMM peak measured: {result['gemm_gflops']:.1f} GFLOP/s; torch threads "
-        f"{result['torch_threads']}; JAX: {result['jax'] or 'not installed'}",
+        f"{result['torch_threads']}; JAX: {result['jax'] or 'not installed'}; load average "
+        f"before the run: {result['load_average_1min']}",
         "",
         "| workload | batch | GFLOP/step | ember ms (median/min) | torch ms (median/min) "
         "| ember/torch | target | ember % GEMM | torch % GEMM |",

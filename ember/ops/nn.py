@@ -1,12 +1,14 @@
 """Core neural-network ops: linear, normalization, dropout, embedding, one_hot, attention.
 
-Three primitives: ``linear`` (one GEMM forward, and its VJP writes the weight
-gradient in the weight's own layout), ``batch_norm`` (the normalization with
-the standard fused backward formula) and ``embedding`` (a row gather whose
-VJP adds repeated rows up). ``layer_norm``, ``group_norm`` and
-``instance_norm`` reshape their input so that the rows they normalize become
-the channels of ``batch_norm``, as PyTorch's reference implementations do,
-and so share its fused kernel and VJP. Dropout masks come from Ember's seeded
+The primitives: ``linear`` (one GEMM forward, and its VJP writes the weight
+gradient in the weight's own layout), ``batch_norm`` with its statistics
+(``batch_norm_stats``) and its backward in two passes
+(``batch_norm_backward_reduce`` and ``batch_norm_backward_elemt``), and
+``embedding`` (a row gather whose VJP adds repeated rows up). ``group_norm``
+and ``instance_norm`` reshape their input so that the rows they normalize
+become the channels of ``batch_norm``, as PyTorch's reference implementations
+do, and so share its kernels and VJP (``layer_norm`` has fused records of its
+own, in ``ember.ops.normalization``). Dropout masks come from Ember's seeded
 generator; everything else is a composite of Ember ops.
 """
 
