@@ -2,11 +2,12 @@
 
 For each workload the two frameworks' steps run interleaved (a few steps of
 one, then of the other, for several rounds), so that machine drift affects
-both alike. Reported: median and minimum ms per step, the ratio of the
-medians (Ember / PyTorch), the step's FLOPs, and the fraction of this
-machine's measured float32 GEMM rate that each framework reaches. JAX is
-reported when installed (it is not a dependency). Results go to stdout as a
-Markdown table and to ``bench/results/latest.json``.
+both alike; each round's timed steps follow a quarter second of untimed ones,
+while the other framework's threads stop spinning. Reported: median and
+minimum ms per step, the ratio of the medians (Ember / PyTorch), the step's
+FLOPs, and the fraction of this machine's measured float32 GEMM rate that each
+framework reaches. JAX is reported when installed (it is not a dependency).
+Results go to stdout as a Markdown table and to ``bench/results/latest.json``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,23 @@ def gemm_rate(n: int = 1024, repeats: int = 10) -> float:
     return 2 * n**3 / best
 
 
+# After the other framework's steps, its worker threads are still spinning for a while
+# (OpenBLAS's under NumPy, OpenMP's under PyTorch) and slow this framework's first steps
+# several-fold (PyTorch's first MLP step after Ember's: 46 ms, against 3.3 ms alone). Each
+# round therefore runs untimed steps for at least this long before it times any.
+SETTLE_SECONDS = 0.25
+
+
+def _settle(step) -> None:
+    start = time.perf_counter()
+    count = 0
+    while count < 2 or time.perf_counter() - start < SETTLE_SECONDS:
+        step()
+        count += 1
+
+
 def _time_steps(step, count: int) -> list[float]:
+    _settle(step)
     times = []
     for _ in range(count):
         start = time.perf_counter()
