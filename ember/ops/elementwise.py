@@ -19,6 +19,7 @@ from ember.ops.dispatch import (
     OpRecord,
     apply,
     bind_methods,
+    check,
     check_dtype,
     composite,
     op_error,
@@ -157,7 +158,31 @@ sigmoid = _unary(
     "sigmoid", _sigmoid_kernel, lambda g, out, x: (g * out * (1 - out),), floating=True
 )
 relu = _unary(
-    "relu", lambda xp, x: xp.maximum(x, 0), lambda g, out, x: (g * (out > 0),), floating=False
+    "relu",
+    lambda xp, x: xp.maximum(x, 0),
+    lambda g, out, x: (apply(_relu_backward, g, out),),
+    floating=False,
+)
+
+
+# relu's adjoint, ``g`` where the output is positive and 0 elsewhere, in one pass (NumPy
+# multiplies by the bool mask without a float copy of it). Linear in ``g``, it is its own
+# adjoint there; in the output it is constant almost everywhere.
+def _relu_backward_rule(g: Tensor, out: Tensor) -> tuple:
+    check_dtype(
+        g.dtype is out.dtype, "gradient of dtype {} for an output of {}", g.dtype, out.dtype
+    )
+    check(g.shape == out.shape, "gradient of shape {} for an output of {}", g.shape, out.shape)
+    return g.shape, g.dtype
+
+
+_relu_backward = register(
+    OpRecord(
+        "relu_backward",
+        lambda xp, g, out: xp.multiply(g, out > 0, dtype=g.dtype),
+        lambda u, result, g, out: (apply(_relu_backward, u, out) if _needs(g) else None, None),
+        _relu_backward_rule,
+    )
 )
 erf = _unary(
     "erf", _erf_kernel, lambda g, out, x: (g * _TWO_OVER_SQRT_PI * exp(-(x * x)),), floating=True

@@ -96,3 +96,19 @@ SAMPLES["clamp"] = [
     Sample((distinct(3, 4), distinct(4) * 0.1 - 0.3, distinct(4) * 0.1 + 0.3)),
 ]
 _ = (ember, torch)
+
+
+def _relu_backward(g, out):
+    return ember.ops.apply(ember.ops.OP_TABLE["relu_backward"], g, out)
+
+
+# relu's adjoint against PyTorch's threshold_backward at 0. Its gradient in the output is
+# zero almost everywhere (None in Ember, zeros in PyTorch): the output is held constant.
+SAMPLES["relu_backward"] = [
+    Sample(
+        (randn(3, 4), distinct(3, 4) + 0.05),
+        ember_fn=_relu_backward,
+        torch_fn=lambda g, out: torch.ops.aten.threshold_backward(g, out, 0),
+        nondiff=(1,),
+    ),
+]
