@@ -289,7 +289,9 @@ def _gpt() -> Workload:
                     batch_first=True,
                     norm_first=True,
                 )
-                self.blocks = m.TransformerEncoder(layer, layers)
+                # Pre-norm layers cannot use PyTorch's nested-tensor fast path: say so,
+                # rather than have PyTorch warn about it.
+                self.blocks = m.TransformerEncoder(layer, layers, enable_nested_tensor=False)
                 self.norm = m.LayerNorm(d_model)
                 self.head = m.Linear(d_model, vocab)
                 self.register_buffer("mask", m.Transformer.generate_square_subsequent_mask(seq))
