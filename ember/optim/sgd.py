@@ -90,7 +90,8 @@ class SGD(Optimizer):
                 else:
                     buf = saved.data
                     buf *= momentum
-                    buf += (1 - dampening) * grad
+                    # Without dampening, no scaled copy of the gradient (same bits).
+                    buf += grad if dampening == 0 else (1 - dampening) * grad
                 grad = grad + momentum * buf if group["nesterov"] else buf
             param += -lr * grad
             p._version += 1
