@@ -289,34 +289,31 @@ def _batch_norm_vjp(
         # x, not the constants the forward got, so that second derivatives see them move.
         mean, var = _moments(x)
     invstd = rsqrt(var + eps)
-    scale = invstd * affine[0] if affine else invstd
     needs_weight = bool(affine) and affine[0].requires_grad
     needs_bias = bool(affine) and affine[1].requires_grad
-    g_sum = g_centered = None
+    sums = None
     if training or needs_weight or needs_bias or mean.requires_grad or var.requires_grad:
         # sum(g) and sum(g * (x - mean)) per channel, in one pass.
         sums = apply(_batch_norm_backward_reduce, g, x, mean)
-        g_sum, g_centered = sums[0], sums[1]
     affine_grads = ()
     if affine:
         affine_grads = (
-            g_centered * invstd if needs_weight else None,
-            g_sum if needs_bias else None,
+            sums[1] * invstd if needs_weight else None,
+            sums[0] if needs_bias else None,
         )
     if training:
         if not x.requires_grad:
             return (None, None, None, *affine_grads)
-        count = x.numel() // x.shape[1]
         # The batch mean and variance depend on x too: their share removes the gradient's
-        # mean and its projection on xhat, per channel:
-        # gx = scale * (g - sum(g) / count - (x - mean) * invstd**2 * sum(g * (x - mean)) / count).
-        shift = scale * (1.0 / count)
-        coefficients = stack([scale, -shift * invstd * invstd * g_centered, -shift * g_sum])
+        # mean and its projection on xhat, per channel (see batch_norm_coefficients).
+        count = x.numel() // x.shape[1]
+        coefficients = apply(_batch_norm_coefficients, sums, invstd, *affine[:1], count=count)
         gx = apply(_batch_norm_backward_elemt, g, x, mean, coefficients)
         return (gx, None, None, *affine_grads)
+    scale = invstd * affine[0] if affine else invstd
     gx = g * _per_channel(scale, x) if x.requires_grad else None
-    gmean = -g_sum * scale if mean.requires_grad else None
-    gvar = g_centered * scale * invstd * invstd * -0.5 if var.requires_grad else None
+    gmean = -sums[0] * scale if mean.requires_grad else None
+    gvar = sums[1] * scale * invstd * invstd * -0.5 if var.requires_grad else None
     return (gx, gmean, gvar, *affine_grads)
 
 
@@ -397,6 +394,59 @@ def _reduce_vjp(u: Tensor, out: Tensor, g: Tensor, x: Tensor, mean: Tensor) -> t
 
 _batch_norm_backward_reduce = register(
     OpRecord("batch_norm_backward_reduce", _reduce_forward, _reduce_vjp, _reduce_rule)
+)
+
+
+# The per-channel (a, b, c) of the training-mode input gradient, from the two sums
+# S0 = sum(g), S1 = sum(g * (x - mean)), the inverse std s and the weight w (1 if absent),
+# over n = count elements per channel:
+#   gx = s w (g - S0 / n - (x - mean) s^2 S1 / n),
+# so a = s w, b = -s^3 w S1 / n, c = -s w S0 / n. One small record instead of a dozen
+# channel-sized ops; its VJP is the chain rule through those three products.
+def _coefficients_rule(sums: Tensor, invstd: Tensor, *weight: Tensor, count: int) -> tuple:
+    channels = invstd.shape[0] if invstd.ndim == 1 else -1
+    check(
+        invstd.ndim == 1 and sums.shape == (2, channels),
+        "sums of shape {} and invstd of shape {} are not (2, C) and (C,)",
+        sums.shape,
+        invstd.shape,
+    )
+    for name, t in (("sums", sums), *(("weight", w) for w in weight)):
+        _same_dtype(invstd, t, name)
+    for w in weight:
+        check(w.shape == invstd.shape, "weight of shape {} for {} channels", w.shape, channels)
+    return (3, channels), invstd.dtype
+
+
+def _coefficients_forward(xp: Any, sums: Any, invstd: Any, *weight: Any, count: int) -> Any:
+    a = invstd * weight[0] if weight else invstd.copy()
+    k = a * (1.0 / count)
+    return xp.stack([a, -k * invstd * invstd * sums[1], -k * sums[0]])
+
+
+def _coefficients_vjp(
+    u: Tensor, out: Tensor, sums: Tensor, invstd: Tensor, *weight: Tensor, count: int
+) -> tuple:
+    ga, gb, gc = u[0], u[1], u[2]
+    w = weight[0] if weight else 1.0
+    s0, s1, n = sums[0], sums[1], 1.0 / count
+    inv2 = invstd * invstd
+    grads: list = [None, None]
+    if sums.requires_grad:
+        grads[0] = stack([-gc * invstd * w * n, -gb * inv2 * invstd * w * n])
+    if invstd.requires_grad:
+        grads[1] = (ga - gb * 3.0 * inv2 * s1 * n - gc * s0 * n) * w
+    if weight:
+        grads.append(
+            (ga - gb * inv2 * s1 * n - gc * s0 * n) * invstd if weight[0].requires_grad else None
+        )
+    return tuple(grads)
+
+
+_batch_norm_coefficients = register(
+    OpRecord(
+        "batch_norm_coefficients", _coefficients_forward, _coefficients_vjp, _coefficients_rule
+    )
 )
 
 

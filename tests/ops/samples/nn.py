@@ -242,3 +242,25 @@ SAMPLES["batch_norm_stats"] = [
     _stats_sample(randn(2, 3, 4, 5)),
     _stats_sample(randn(1, 4, 20)),
 ]
+
+
+def _torch_coefficients(sums, invstd, *weight, count):
+    a = invstd * weight[0] if weight else invstd
+    return torch.stack([a, -a * invstd**2 * sums[1] / count, -a * sums[0] / count])
+
+
+def _coefficients_sample(*args, count) -> Sample:
+    return Sample(
+        args,
+        {"count": count},
+        ember_fn=lambda *a, count: ember.ops.apply(
+            ember.ops.OP_TABLE["batch_norm_coefficients"], *a, count=count
+        ),
+        torch_fn=_torch_coefficients,
+    )
+
+
+SAMPLES["batch_norm_coefficients"] = [
+    _coefficients_sample(randn(2, 3), positive(3), randn(3), count=7),
+    _coefficients_sample(randn(2, 4), positive(4), count=12),
+]
