@@ -52,10 +52,10 @@ class OpRecord:
             through ``check`` on inputs the op cannot take.
         saves: for a forward that returns ``(out, saved)``, where ``saved`` is an
             intermediate array its VJP can reuse rather than compute again (a
-            convolution's input columns): ``saves(*inputs) -> bool`` tells whether a
-            recorded node keeps it. The VJP then gets it as ``saved=``; without it
-            (not kept, or the node was built otherwise) the VJP must compute the same
-            gradients.
+            convolution's input columns), or None: ``saves(*inputs) -> bool`` tells
+            whether a recorded node keeps it. The VJP then gets it as ``saved=``;
+            without it (None, not kept, or the node was built otherwise) the VJP must
+            compute the same gradients.
     """
 
     __slots__ = ("forward", "name", "saves", "shape_rule", "vjp")

@@ -258,3 +258,17 @@ def test_weight_gradient_reuses_the_forward_columns(monkeypatch):
 def test_frozen_weight_keeps_no_columns():
     x = ember.ones(1, 2, 5, 5, requires_grad=True)
     assert F.conv2d(x, ember.ones(3, 2, 3, 3)).grad_fn.saved is None
+
+
+def test_columns_too_large_to_keep_are_made_again(monkeypatch):
+    import ember.ops.conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "KEEP_COLUMNS_UP_TO", 100)
+    x = ember.tensor(np.random.default_rng(0).standard_normal((2, 3, 6, 6)))
+    w = ember.tensor(np.random.default_rng(1).standard_normal((4, 3, 3, 3)), requires_grad=True)
+    out = F.conv2d(x, w, padding=1)
+    assert out.grad_fn.saved is None
+    out.sum().backward()
+    tw = torch.tensor(w.detach().numpy(), requires_grad=True)
+    TF.conv2d(torch.tensor(x.numpy()), tw, padding=1).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-9, atol=1e-12)
