@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy
 
+from ember.backend import get_xp
 from ember.errors import AnomalyError, DTypeError, ShapeError, caller
 from ember.tensor import Tensor
 
@@ -194,8 +195,9 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
         record.shape_rule(*inputs, **attrs)
     except (ShapeError, DTypeError) as err:
         raise type(err)(f"{record.name}: {err} (called from {caller()})") from None
+    xp = get_xp(inputs[0].data) if inputs else numpy
     try:
-        out = record.forward(numpy, *[t.data for t in inputs], **attrs)
+        out = record.forward(xp, *[t.data for t in inputs], **attrs)
     except (ValueError, IndexError, TypeError) as err:
         # A rule missed a case; still tell the user which op and which inputs.
         shapes = ", ".join(str(t.shape) for t in inputs)
@@ -207,7 +209,7 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
     if record.saves is not None:
         out, saved = out
     if type(out) is not _ndarray:
-        out = numpy.asarray(out)
+        out = xp.asarray(out)
     if STATE.anomaly:
         _check_finite(record.name, out, "forward", caller())
     if STATE.grad_enabled and record.vjp is not None:
@@ -221,8 +223,9 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
 
 
 def _check_finite(op: str, array: Any, phase: str, where: str | None) -> None:
-    if array.dtype.kind == "f" and not numpy.isfinite(array).all():
-        kind = "nan" if numpy.isnan(array).any() else "inf"
+    xp = get_xp(array)
+    if array.dtype.kind == "f" and not xp.isfinite(array).all():
+        kind = "nan" if xp.isnan(array).any() else "inf"
         raise AnomalyError(
             f"{op}: {phase} produced {kind} values in an output of shape "
             f"{tuple(array.shape)} (called from {where})"

@@ -22,6 +22,7 @@ from typing import Any
 import numpy
 
 from ember import dtypes
+from ember.backend import get_xp
 from ember.errors import DTypeError, ShapeError, caller
 from ember.ops.core import broadcast_shapes, broadcast_to, scalar_like, to_dtype, unbroadcast
 from ember.ops.dispatch import (
@@ -416,7 +417,7 @@ def _setitem_method(self: Tensor, index: Any, value: Any) -> None:
         value = to_dtype(value, self.dtype)
     else:
         try:
-            value = Tensor(numpy.asarray(value, dtype=self.data.dtype))
+            value = Tensor(get_xp(self.data).asarray(value, dtype=self.data.dtype))
         except (TypeError, ValueError):
             raise op_error(
                 "setitem", f"cannot assign a {type(value).__name__} to a tensor", TypeError

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy
 
+from ember.backend import get_xp
 from ember.errors import DTypeError, GraphError, caller
 from ember.ops import elementwise as ew
 from ember.ops.core import broadcast_to, clone, to_dtype
@@ -116,7 +117,10 @@ def _clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 def _fill_(self: Tensor, value: Any) -> Tensor:
     """Fill with ``value`` (a number or a one-element tensor)."""
-    fill = value if isinstance(value, Tensor) else Tensor(numpy.asarray(value, self.data.dtype))
+    if isinstance(value, Tensor):
+        fill = value
+    else:
+        fill = Tensor(get_xp(self.data).asarray(value, self.data.dtype))
     return _copy_(self, fill)
 
 

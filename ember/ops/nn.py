@@ -17,9 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy
-
 from ember import dtypes
+from ember.backend import get_xp
 from ember.creation import arange, ones, zeros
 from ember.errors import DTypeError
 from ember.ops.activation import softmax
@@ -906,7 +905,8 @@ def scaled_dot_product_attention(
     scores = matmul(query * factor, transpose(key, -2, -1))
     if is_causal:
         length, source = scores.shape[-2:]
-        attn_mask = Tensor(numpy.tril(numpy.ones((length, source), dtype=bool)))
+        xp = get_xp(scores.data)
+        attn_mask = Tensor(xp.tril(xp.ones((length, source), dtype=bool)))
     if attn_mask is not None:
         if attn_mask.dtype is dtypes.bool_:
             scores = where(attn_mask, scores, -math.inf)

@@ -18,9 +18,8 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy
-
 from ember import dtypes
+from ember.backend import get_xp
 from ember.errors import DTypeError, ShapeError
 from ember.ops.dispatch import OpRecord, apply, check, check_dtype, composite, op_error, register
 from ember.ops.index import gather
@@ -836,10 +835,10 @@ def adaptive_max_pool1d(
     return _run_adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
 
 
-def _mean_matrix(size: int, out: int, dtype: Any) -> Tensor:
+def _mean_matrix(xp: Any, size: int, out: int, dtype: Any) -> Tensor:
     """The ``(out, size)`` matrix that averages each adaptive window."""
-    start, end = _adaptive_bounds(numpy, size, out)
-    columns = numpy.arange(size)
+    start, end = _adaptive_bounds(xp, size, out)
+    columns = xp.arange(size)
     inside = (columns >= start[:, None]) & (columns < end[:, None])
     return Tensor((inside / (end - start)[:, None]).astype(dtype))
 
@@ -868,9 +867,9 @@ def _run_adaptive_avg_pool(op: str, spatial: int, input: Tensor, output_size: An
         )
     else:
         # A mean over a rectangle is separable: average the rows' windows, then the columns'.
-        dtype = x.data.dtype
-        rows = _mean_matrix(in_size[0], sizes[0], dtype)
-        cols = _mean_matrix(in_size[1], sizes[1], dtype)
+        xp, dtype = get_xp(x.data), x.data.dtype
+        rows = _mean_matrix(xp, in_size[0], sizes[0], dtype)
+        cols = _mean_matrix(xp, in_size[1], sizes[1], dtype)
         out = matmul(matmul(rows, x), cols.mT)
     return _unbatched(out, input, spatial)
 
