@@ -19,5 +19,5 @@ numpy_module = numpy
 
 
 def get_xp(array: object) -> object:
-    """The array module that owns ``array`` (only NumPy for now)."""
+    """The array module that owns ``array`` (only NumPy for now); NumPy for None."""
     return numpy

@@ -11,6 +11,7 @@ from typing import Any
 import numpy
 
 from ember import dtypes
+from ember.backend import get_xp
 from ember.errors import DTypeError
 from ember.ops.dispatch import OpRecord, apply, bind_methods, check, op_error, register
 from ember.tensor import Tensor
@@ -216,9 +217,10 @@ def clone(input: Tensor) -> Tensor:
     return apply(_clone, input)
 
 
-def scalar_like(value: Any, dtype: dtypes.DType) -> Tensor:
-    """A 0-d constant tensor holding ``value`` in ``dtype``."""
-    return Tensor(numpy.asarray(value, dtype=dtype.np))
+def scalar_like(value: Any, dtype: dtypes.DType, like: Tensor | None = None) -> Tensor:
+    """A 0-d constant tensor holding ``value`` in ``dtype``, in the array module of ``like``
+    (the tensor it will be combined with; NumPy without one)."""
+    return Tensor(get_xp(None if like is None else like.data).asarray(value, dtype=dtype.np))
 
 
 def promote(op: str, *operands: Any) -> list[Tensor]:
@@ -241,7 +243,10 @@ def promote(op: str, *operands: Any) -> list[Tensor]:
             raise op_error(op, f"expected tensors or numbers, got {type(x).__name__}", DTypeError)
         fixed.append(x)
     dtype = dtypes.result_type(*fixed)
-    return [to_dtype(x, dtype) if isinstance(x, Tensor) else scalar_like(x, dtype) for x in fixed]
+    like = next((x for x in fixed if isinstance(x, Tensor)), None)
+    return [
+        to_dtype(x, dtype) if isinstance(x, Tensor) else scalar_like(x, dtype, like) for x in fixed
+    ]
 
 
 def expand(input: Tensor, *sizes: int) -> Tensor:

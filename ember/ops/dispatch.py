@@ -195,7 +195,7 @@ def apply(record: OpRecord, *inputs: Tensor, **attrs: Any) -> Tensor:
         record.shape_rule(*inputs, **attrs)
     except (ShapeError, DTypeError) as err:
         raise type(err)(f"{record.name}: {err} (called from {caller()})") from None
-    xp = get_xp(inputs[0].data) if inputs else numpy
+    xp = get_xp(inputs[0].data if inputs else None)
     try:
         out = record.forward(xp, *[t.data for t in inputs], **attrs)
     except (ValueError, IndexError, TypeError) as err:

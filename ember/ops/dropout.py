@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy
-
+from ember.backend import get_xp
 from ember.ops.dispatch import (
     composite,
     op_error,
@@ -40,10 +39,12 @@ def _check_probability(op: str, p: float) -> None:
         )
 
 
-def _keep(shape: tuple[int, ...], p: float) -> Any:
-    """A bool array that holds each unit with probability ``1 - p`` (seeded generator)."""
+def _keep(like: Any, shape: tuple[int, ...], p: float) -> Any:
+    """A bool array, in the array module of ``like``, that holds each unit with probability
+    ``1 - p``. The draws come from Ember's one seeded generator on the host, so a seed gives
+    the same masks on every device."""
     # float32 uniforms: half the bits of float64, and the mask only needs a comparison.
-    return default_generator.rng.random(shape, dtype=numpy.float32) >= p
+    return get_xp(like).asarray(default_generator.rng.random(shape, dtype="float32") >= p)
 
 
 def _dropout(
@@ -67,7 +68,7 @@ def _dropout(
         # Kept units become a*x + alpha*a*p, dropped ones alpha*a*(p - 1): with SELU's
         # constants the output keeps the input's zero mean and unit variance.
         a = 1 / math.sqrt((_SELU_SATURATION**2 * p + 1) * (1 - p))
-        keep = _keep(mask_shape, p)
+        keep = _keep(input.data, mask_shape, p)
         dtype = input.data.dtype
         factor = Tensor((keep * a).astype(dtype))
         offset = Tensor(((keep - 1 + p) * (_SELU_SATURATION * a)).astype(dtype))
@@ -76,7 +77,7 @@ def _dropout(
             return t * factor + offset
 
     else:
-        mask = Tensor((_keep(mask_shape, p) / (1 - p)).astype(input.data.dtype))
+        mask = Tensor((_keep(input.data, mask_shape, p) / (1 - p)).astype(input.data.dtype))
 
         def compute(t: Tensor) -> Tensor:
             return t * mask

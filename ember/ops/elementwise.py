@@ -473,7 +473,7 @@ def _where_rule(cond: Tensor, x: Tensor, y: Tensor) -> tuple:
 
 
 def _where_vjp(g: Tensor, out: Tensor, cond: Tensor, x: Tensor, y: Tensor) -> tuple:
-    zero = scalar_like(0, g.dtype)
+    zero = scalar_like(0, g.dtype, g)
     return (
         None,
         unbroadcast(where(cond, g, zero), x.shape) if _needs(x) else None,
@@ -498,7 +498,7 @@ def where(condition: Tensor, input: Tensor | float, other: Tensor | float) -> Te
 
 def _clamp_vjp(g: Tensor, out: Tensor, x: Tensor, *, min: Any, max: Any) -> tuple:
     inside = x == out  # PyTorch passes the gradient where min <= x <= max.
-    return (where(inside, g, scalar_like(0, g.dtype)),)
+    return (where(inside, g, scalar_like(0, g.dtype, g)),)
 
 
 def _clamp_forward(xp: Any, x: Any, *, min: Any, max: Any) -> Any:

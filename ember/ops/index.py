@@ -165,7 +165,7 @@ def _normalize(op: str, shape: tuple[int, ...], index: Any) -> tuple:
                 normalized.extend(item.nonzero())
                 dim += item.ndim
                 continue
-            item = item.astype(numpy.int64)
+            item = item.astype(get_xp(item).int64)
         normalized.append(item)
         dim += 1
     return tuple(normalized)
@@ -248,12 +248,12 @@ def _getitem_rule(x: Tensor, *, index: tuple) -> tuple:
     return _indexed_shape(x.shape, index), x.dtype
 
 
-def _zeros(shape: tuple[int, ...], dtype: dtypes.DType) -> Tensor:
-    return broadcast_to(scalar_like(0, dtype), shape)
+def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
+    return broadcast_to(scalar_like(0, like.dtype, like), shape)
 
 
 def _getitem_vjp(g: Tensor, out: Tensor, x: Tensor, *, index: tuple) -> tuple:
-    return (apply(_index_put, _zeros(x.shape, g.dtype), g, index=index, accumulate=True),)
+    return (apply(_index_put, _zeros(x.shape, g), g, index=index, accumulate=True),)
 
 
 _getitem = register(OpRecord("getitem", _getitem_forward, _getitem_vjp, _getitem_rule))
@@ -331,7 +331,7 @@ def _index_put_vjp(
         gx = g
     elif x.requires_grad:
         # Overwritten elements no longer depend on x.
-        gx = apply(_index_put, g, scalar_like(0, g.dtype), index=index, accumulate=False)
+        gx = apply(_index_put, g, scalar_like(0, g.dtype, g), index=index, accumulate=False)
     gv = None
     if values.requires_grad:
         gv = unbroadcast(apply(_getitem, g, index=index), values.shape)
@@ -438,7 +438,7 @@ def _setitem_method(self: Tensor, index: Any, value: Any) -> None:
             f"the tensor of shape {self.shape} is a read-only "
             "broadcast view; clone() it before writing",
         ) from None
-    _put(numpy, self.data, value.data, index, False)
+    _put(get_xp(self.data), self.data, value.data, index, False)
     if self._node is not None:
         self._node.dirty = True
     self._version += 1
@@ -503,7 +503,7 @@ def _pad(t: Tensor, shape: tuple[int, ...]) -> Tensor:
     if t.shape == shape:
         return t
     corner = tuple(slice(0, n) for n in t.shape)
-    return apply(_index_put, _zeros(shape, t.dtype), t, index=corner, accumulate=False)
+    return apply(_index_put, _zeros(shape, t), t, index=corner, accumulate=False)
 
 
 def _gather_forward(xp: Any, x: Any, index: Any, *, dim: int) -> Any:
@@ -516,7 +516,7 @@ def _gather_rule(x: Tensor, index: Tensor, *, dim: int) -> tuple:
 
 
 def _gather_vjp(g: Tensor, out: Tensor, x: Tensor, index: Tensor, *, dim: int) -> tuple:
-    return apply(_scatter_add, _zeros(x.shape, g.dtype), index, g, dim=dim), None
+    return apply(_scatter_add, _zeros(x.shape, g), index, g, dim=dim), None
 
 
 def _scatter_rule(x: Tensor, index: Tensor, src: Tensor, *, dim: int) -> tuple:
@@ -559,7 +559,7 @@ def _scatter_vjp(
     gx = None
     if x.requires_grad:
         # Overwritten elements no longer depend on x.
-        gx = apply(_scatter, g, index, scalar_like(0, g.dtype), dim=dim)
+        gx = apply(_scatter, g, index, scalar_like(0, g.dtype, g), dim=dim)
     gsrc = _pad(apply(_gather, g, index, dim=dim), src.shape) if src.requires_grad else None
     return gx, None, gsrc
 
@@ -643,7 +643,7 @@ def scatter(
     dim = _dim("scatter", dim, input.ndim)
     index = _index_tensor("scatter", index)
     if src is None:
-        src = scalar_like(value, input.dtype)
+        src = scalar_like(value, input.dtype, input)
     elif src.ndim != index.ndim:
         raise op_error(
             "scatter",
@@ -687,7 +687,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.ndim > 1:
         raise op_error("index_select", f"index must be 1-d, got shape {index.shape}") from None
     _validated("index_select", _check_bounds, index.data, input.shape[dim], dim)
-    positions = index.data.reshape(-1).astype(numpy.int64)
+    positions = index.data.reshape(-1).astype(get_xp(index.data).int64)
     return apply(_getitem, input, index=(_ALL,) * dim + (positions,))
 
 
@@ -712,7 +712,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Tensor | float) -> Tensor:
             ) from None
         value = to_dtype(value, input.dtype)
     else:
-        value = scalar_like(value, input.dtype)
+        value = scalar_like(value, input.dtype, input)
     return where(mask, value, input)
 
 
