@@ -39,41 +39,52 @@ def _count(parameters) -> int:
     return sum(int(np.prod(p.shape)) for p in parameters)
 
 
-def _copy_weights(ember_model: nn.Module, torch_model: torch.nn.Module) -> None:
+def _twin(
+    name: str,
+    description: str,
+    build: Callable,
+    optimizer: tuple[str, dict],
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    forward_flops: float,
+    reshape_logits: bool = False,
+) -> Workload:
+    """The workload that trains ``build(torch.nn)`` and ``build(ember.nn)`` (the Ember model
+    starting from the PyTorch model's weights) on the same batch, with cross-entropy and
+    the optimizer named ``optimizer[0]`` with options ``optimizer[1]``."""
+    torch_model, ember_model = build(torch.nn), build(nn)
     ember_model.load_state_dict(
         {k: v.detach().numpy() for k, v in torch_model.state_dict().items()}
     )
 
+    def step_for(lib: object, model: object) -> Callable[[], object]:
+        # The two frameworks share these names, so one closure serves both.
+        opt = getattr(lib.optim, optimizer[0])(model.parameters(), **optimizer[1])
+        x, y = lib.tensor(inputs), lib.tensor(targets)
+        loss_fn = lib.nn.functional.cross_entropy
 
-def _steps(
-    ember_model, torch_model, ember_opt, torch_opt, inputs, targets, loss_name, reshape_logits=False
-) -> tuple[Callable, Callable]:
-    e_x, e_y = ember.tensor(inputs), ember.tensor(targets)
-    t_x, t_y = torch.tensor(inputs), torch.tensor(targets)
-    e_loss = getattr(nn.functional, loss_name)
-    t_loss = getattr(torch.nn.functional, loss_name)
+        def step() -> object:
+            opt.zero_grad()
+            out = model(x)
+            if reshape_logits:
+                out = out.reshape(-1, out.shape[-1])
+            loss = loss_fn(out, y)
+            loss.backward()
+            opt.step()
+            return loss
 
-    def ember_step():
-        ember_opt.zero_grad()
-        out = ember_model(e_x)
-        if reshape_logits:
-            out = out.reshape(-1, out.shape[-1])
-        loss = e_loss(out, e_y)
-        loss.backward()
-        ember_opt.step()
-        return loss
+        return step
 
-    def torch_step():
-        torch_opt.zero_grad()
-        out = torch_model(t_x)
-        if reshape_logits:
-            out = out.reshape(-1, out.shape[-1])
-        loss = t_loss(out, t_y)
-        loss.backward()
-        torch_opt.step()
-        return loss
-
-    return ember_step, torch_step
+    return Workload(
+        name,
+        description,
+        inputs.shape[0],
+        3 * forward_flops,
+        step_for(ember, ember_model),
+        step_for(torch, torch_model),
+        _count(ember_model.parameters()),
+        _count(torch_model.parameters()),
+    )
 
 
 def _mlp() -> Workload:
@@ -88,30 +99,15 @@ def _mlp() -> Workload:
                 layers.append(m.ReLU())
         return m.Sequential(*layers)
 
-    tm, em = build(torch.nn), build(nn)
-    _copy_weights(em, tm)
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, 784)).astype(np.float32)
-    y = rng.integers(0, 10, batch)
-    es, ts = _steps(
-        em,
-        tm,
-        ember.optim.SGD(em.parameters(), lr=0.01, momentum=0.9),
-        torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9),
-        x,
-        y,
-        "cross_entropy",
-    )
-    flops = 3 * 2 * batch * sum(a * b for a, b in itertools.pairwise(sizes))
-    return Workload(
+    return _twin(
         "mlp",
         "784-512-512-10 ReLU, cross-entropy, SGD momentum",
-        batch,
-        flops,
-        es,
-        ts,
-        _count(em.parameters()),
-        _count(tm.parameters()),
+        build,
+        ("SGD", {"lr": 0.01, "momentum": 0.9}),
+        rng.standard_normal((batch, 784)).astype(np.float32),
+        rng.integers(0, 10, batch),
+        2 * batch * sum(a * b for a, b in itertools.pairwise(sizes)),
     )
 
 
@@ -134,32 +130,15 @@ def _lenet() -> Workload:
             m.Linear(84, 10),
         )
 
-    tm, em = build(torch.nn), build(nn)
-    _copy_weights(em, tm)
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, 1, 28, 28)).astype(np.float32)
-    y = rng.integers(0, 10, batch)
-    es, ts = _steps(
-        em,
-        tm,
-        ember.optim.Adam(em.parameters()),
-        torch.optim.Adam(tm.parameters()),
-        x,
-        y,
-        "cross_entropy",
-    )
-    forward = (
-        2 * batch * (6 * 28 * 28 * 25 + 16 * 10 * 10 * 6 * 25 + 400 * 120 + 120 * 84 + 84 * 10)
-    )
-    return Workload(
+    return _twin(
         "lenet",
         "LeNet-5 on 1x28x28, Adam",
-        batch,
-        3 * forward,
-        es,
-        ts,
-        _count(em.parameters()),
-        _count(tm.parameters()),
+        build,
+        ("Adam", {}),
+        rng.standard_normal((batch, 1, 28, 28)).astype(np.float32),
+        rng.integers(0, 10, batch),
+        2 * batch * (6 * 28 * 28 * 25 + 16 * 10 * 10 * 6 * 25 + 400 * 120 + 120 * 84 + 84 * 10),
     )
 
 
@@ -194,35 +173,20 @@ def _resnet() -> Workload:
             m.Linear(64, 10),
         )
 
-    tm, em = build(torch.nn), build(nn)
-    _copy_weights(em, tm)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, 3, 32, 32)).astype(np.float32)
-    y = rng.integers(0, 10, batch)
-    es, ts = _steps(
-        em,
-        tm,
-        ember.optim.SGD(em.parameters(), lr=0.01),
-        torch.optim.SGD(tm.parameters(), lr=0.01),
-        x,
-        y,
-        "cross_entropy",
-    )
     convs = (
         32 * 32 * 32 * 3 * 9
         + 16 * 16 * 64 * (32 * 9 + 64 * 9 + 32)
         + 8 * 8 * 64 * (64 * 9 + 64 * 9 + 64)
     )
-    forward = 2 * batch * (convs + 64 * 10)
-    return Workload(
+    rng = np.random.default_rng(0)
+    return _twin(
         "resnet",
         "ResNet-ish on 3x32x32, SGD",
-        batch,
-        3 * forward,
-        es,
-        ts,
-        _count(em.parameters()),
-        _count(tm.parameters()),
+        build,
+        ("SGD", {"lr": 0.01}),
+        rng.standard_normal((batch, 3, 32, 32)).astype(np.float32),
+        rng.integers(0, 10, batch),
+        2 * batch * (convs + 64 * 10),
     )
 
 
@@ -243,31 +207,16 @@ def _lstm() -> Workload:
 
         return CharLM()
 
-    tm, em = build(torch.nn), build(nn)
-    _copy_weights(em, tm)
     rng = np.random.default_rng(0)
-    x = rng.integers(0, vocab, (batch, seq))
-    y = rng.integers(0, vocab, batch * seq)
-    es, ts = _steps(
-        em,
-        tm,
-        ember.optim.Adam(em.parameters()),
-        torch.optim.Adam(tm.parameters()),
-        x,
-        y,
-        "cross_entropy",
-        reshape_logits=True,
-    )
-    forward = 2 * batch * seq * (64 * 4 * hidden + hidden * 4 * hidden + hidden * vocab)
-    return Workload(
+    return _twin(
         "lstm",
         "char LM: embedding 64, LSTM 256, seq 64, Adam",
-        batch,
-        3 * forward,
-        es,
-        ts,
-        _count(em.parameters()),
-        _count(tm.parameters()),
+        build,
+        ("Adam", {}),
+        rng.integers(0, vocab, (batch, seq)),
+        rng.integers(0, vocab, batch * seq),
+        2 * batch * seq * (64 * 4 * hidden + hidden * 4 * hidden + hidden * vocab),
+        reshape_logits=True,
     )
 
 
@@ -305,32 +254,17 @@ def _gpt() -> Workload:
 
         return GPT()
 
-    tm, em = build(torch.nn), build(nn)
-    _copy_weights(em, tm)
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, vocab, (batch, seq))
-    y = rng.integers(0, vocab, batch * seq)
-    es, ts = _steps(
-        em,
-        tm,
-        ember.optim.AdamW(em.parameters()),
-        torch.optim.AdamW(tm.parameters()),
-        x,
-        y,
-        "cross_entropy",
-        reshape_logits=True,
-    )
     per_layer = (4 * d_model * d_model + 2 * d_model * 4 * d_model) + 2 * seq * d_model
-    forward = 2 * batch * seq * (layers * per_layer + d_model * vocab)
-    return Workload(
+    rng = np.random.default_rng(0)
+    return _twin(
         "gpt",
         "vocab 64, 2 layers, d_model 128, 4 heads, seq 64, AdamW",
-        batch,
-        3 * forward,
-        es,
-        ts,
-        _count(em.parameters()),
-        _count(tm.parameters()),
+        build,
+        ("AdamW", {}),
+        rng.integers(0, vocab, (batch, seq)),
+        rng.integers(0, vocab, batch * seq),
+        2 * batch * seq * (layers * per_layer + d_model * vocab),
+        reshape_logits=True,
     )
 
 
