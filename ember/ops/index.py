@@ -181,11 +181,12 @@ def _check_bounds(index: Any, size: int, dim: int, lowest: int = 0) -> None:
         )
 
 
-def _split(index: tuple) -> tuple[tuple, tuple | None]:
+def _split(index: tuple, xp: Any = None) -> tuple[tuple, tuple | None]:
     """The basic part of ``index`` (ints, slices, None) and its advanced part, if any.
 
     PyTorch applies the integers first; the advanced part then indexes the
-    dimensions that the basic part leaves.
+    dimensions that the basic part leaves. Kernels pass their ``xp``: index arrays parsed
+    from Python lists live on the host, and move to ``xp``'s device here.
     """
     if not any(_is_array(item) for item in index):
         return index, None
@@ -195,7 +196,7 @@ def _split(index: tuple) -> tuple[tuple, tuple | None]:
             basic.append(item)
         elif _is_array(item):
             basic.append(_ALL)
-            advanced.append(item)
+            advanced.append(item if xp is None else xp.asarray(item))
         else:
             basic.append(item)
             advanced.append(_ALL)
@@ -238,7 +239,7 @@ def _indexed_shape(shape: tuple[int, ...], index: tuple) -> tuple[int, ...]:
 
 # --------------------------------------------------------- getitem, index_put
 def _getitem_forward(xp: Any, x: Any, *, index: tuple) -> Any:
-    basic, advanced = _split(index)
+    basic, advanced = _split(index, xp)
     # The trailing ellipsis keeps a 0-d result a view rather than a NumPy scalar.
     view = x[(*basic, Ellipsis)]
     return view if advanced is None else view[advanced]
@@ -261,7 +262,7 @@ _getitem = register(OpRecord("getitem", _getitem_forward, _getitem_vjp, _getitem
 
 def _put(xp: Any, out: Any, values: Any, index: tuple, accumulate: bool) -> None:
     """Write (or add) ``values`` into ``out[index]``, in ``out``'s own memory."""
-    basic, advanced = _split(index)
+    basic, advanced = _split(index, xp)
     target = out[(*basic, Ellipsis)]
     if advanced is None:
         if accumulate:
