@@ -12,6 +12,8 @@ import torch.nn.functional as TF
 import ember
 import ember.nn.functional as F
 from ember.errors import DTypeError, ShapeError
+from tests.ops import test_oracle
+from tests.ops.harness import CASE_IDS, CASES
 
 HERE = os.path.basename(__file__)
 
@@ -272,3 +274,59 @@ def test_columns_too_large_to_keep_are_made_again(monkeypatch):
     tw = torch.tensor(w.detach().numpy(), requires_grad=True)
     TF.conv2d(torch.tensor(x.numpy()), tw, padding=1).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+# The generated samples have few channels, which the transposed convolution serves with
+# col2im; these run them again with the shifted-window method forced.
+_CONV_CASES = [c for c in CASES if c[0].startswith("conv")]
+
+
+@pytest.fixture
+def shifted_windows(monkeypatch):
+    import ember.ops.conv as conv_ops
+
+    calls = []
+    real = conv_ops.convolve_transpose
+    monkeypatch.setattr(conv_ops, "SHIFTS_FROM_CHANNELS", 1)
+    monkeypatch.setattr(
+        conv_ops, "convolve_transpose", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    return calls
+
+
+@pytest.mark.parametrize(
+    "name, index, sample",
+    _CONV_CASES,
+    ids=[i for c, i in zip(CASES, CASE_IDS, strict=True) if c[0].startswith("conv")],
+)
+def test_shifted_windows_match_torch(shifted_windows, name, index, sample):
+    test_oracle.test_forward_matches_torch(name, index, sample)
+    test_oracle.test_float32_dtypes_match_torch(name, index, sample)
+    if sample.grad:
+        test_oracle.test_backward_matches_torch(name, index, sample)
+
+
+def test_shifted_windows_serve_most_samples_when_forced(shifted_windows):
+    """Those left to other methods crop before the data or have no overlapping offsets."""
+    for name, index, sample in _CONV_CASES:
+        if sample.grad:
+            test_oracle.test_backward_matches_torch(name, index, sample)
+    assert len(shifted_windows) > len(_CONV_CASES) // 2
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_input_gradient_of_a_wide_layer_uses_shifted_windows(monkeypatch, stride):
+    """A ResNet-like layer (64 channels) takes the shifted-window path by default, in
+    float32, and its input gradient matches PyTorch's."""
+    import ember.ops.conv as conv_ops
+
+    calls = []
+    real = conv_ops.convolve_transpose
+    monkeypatch.setattr(
+        conv_ops, "convolve_transpose", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    (x, tx), (w, tw) = _pair((4, 32, 10, 10), 0, np.float32), _pair((64, 32, 3, 3), 1, np.float32)
+    F.conv2d(x, w, stride=stride, padding=1).square().sum().backward()
+    TF.conv2d(tx, tw, stride=stride, padding=1).square().sum().backward()
+    assert len(calls) == 1
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
