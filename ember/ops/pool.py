@@ -5,9 +5,10 @@ inputs, and the 1-D poolings view a signal of length ``L`` as an image of height
 window is read as ``kh * kw`` strided views of the padded input, one per kernel offset, so
 kernels loop over kernel offsets only, never over the batch or over pixels.
 
-Max pooling sends its gradient to each window's argmax: its VJP finds the flat indices
-(``max_pool2d_indices``, what ``return_indices=True`` returns) and scatters ``g`` there
-with ``max_unpool2d``, whose own VJP is a gather, so derivatives of any order work.
+Max pooling sends its gradient to each window's argmax (``max_pool2d_backward``, which
+compares each offset's view with the pooled output), whose own VJP gathers at the flat
+indices (``max_pool2d_indices``, what ``return_indices=True`` returns) as
+``max_unpool2d``'s VJP does, so derivatives of any order work.
 Average pooling and its adjoint ``avg_pool2d_backward`` (a col2im) are each other's VJP.
 """
 
@@ -276,12 +277,84 @@ def _max_pool_indices_forward(xp: Any, x: Any, **attrs: Any) -> Any:
 
 
 def _max_pool_vjp(g: Tensor, out: Tensor, x: Tensor, **attrs: Any) -> tuple:
+    return (apply(_max_pool_backward, g, x, out, **attrs),)
+
+
+def _scatter_to_argmax(xp: Any, g: Any, x: Any, **attrs: Any) -> Any:
+    """``g`` added at each window's argmax (overlapping windows can share one)."""
+    indices = _max_pool_indices_forward(xp, x, **attrs)
+    return _unpool_forward(xp, g, indices, output_size=x.shape[2:], accumulate=True)
+
+
+def _max_pool_backward_forward(xp: Any, g: Any, x: Any, out: Any, **attrs: Any) -> Any:
+    """max_pool2d's input gradient from its output ``out``: each window's ``g`` goes to the
+    first element equal to its maximum, written through the same strided views that
+    found it. Padding (whose windows may hold only fill) and NaN maxima take the general
+    path through the flat indices."""
+    views, out_size, geometry = _max_pool_windows(xp, x, attrs)
+    if any(lo or hi for lo, hi in _pads(x.shape[2:], out_size, geometry)):
+        return _scatter_to_argmax(xp, g, x, **attrs)
+    gx = xp.zeros(x.shape, dtype=g.dtype)
+    overlap = any(
+        d * (k - 1) + 1 > s
+        for k, s, d in zip(attrs["kernel_size"], attrs["stride"], attrs["dilation"], strict=True)
+    )
+    found = xp.zeros(out.shape, dtype=bool)
+    hit = xp.empty(out.shape, dtype=bool)
+    for view, index in zip(views, _offsets(out_size, geometry), strict=True):
+        xp.equal(view, out, out=hit)
+        xp.greater(hit, found, out=hit)  # equal to the maximum, and no earlier element was
+        found |= hit
+        if overlap:
+            gx[index] += g * hit
+        else:
+            # No other window reaches these positions: write, zeros included.
+            xp.multiply(g, hit, out=gx[index])
+    if not found.all():
+        # Only windows holding a NaN find no element equal to their (NaN) maximum.
+        return _scatter_to_argmax(xp, g, x, **attrs)
+    return gx
+
+
+def _max_pool_backward_rule(g: Tensor, x: Tensor, out: Tensor, **attrs: Any) -> tuple:
+    shape, _ = _max_pool_rule(x, **attrs)
+    check(
+        g.shape == out.shape == shape,
+        "gradient of shape {} and output of shape {} do not match the pooled shape {} of input {}",
+        g.shape,
+        out.shape,
+        shape,
+        x.shape,
+    )
+    check_dtype(
+        g.dtype == x.dtype == out.dtype,
+        "expected one dtype, got {}, {} and {}",
+        g.dtype,
+        x.dtype,
+        out.dtype,
+    )
+    return x.shape, x.dtype
+
+
+def _max_pool_backward_vjp(
+    u: Tensor, gx: Tensor, g: Tensor, x: Tensor, out: Tensor, **attrs: Any
+) -> tuple:
+    # Linear in g, constant (almost everywhere) in x: the adjoint gathers u at the argmaxes.
+    n, c = g.shape[:2]
     indices = apply(_max_pool_indices, x, **attrs)
-    # Overlapping windows can share an argmax; each of them adds its gradient there.
-    return (apply(_max_unpool, g, indices, output_size=x.shape[2:], accumulate=True),)
+    picked = gather(reshape(u, (n, c, -1)), 2, reshape(indices, (n, c, -1)))
+    return reshape(picked, g.shape), None, None
 
 
 _max_pool = register(OpRecord("max_pool2d", _max_pool_forward, _max_pool_vjp, _max_pool_rule))
+_max_pool_backward = register(
+    OpRecord(
+        "max_pool2d_backward",
+        _max_pool_backward_forward,
+        _max_pool_backward_vjp,
+        _max_pool_backward_rule,
+    )
+)
 _max_pool_indices = register(
     OpRecord(
         "max_pool2d_indices",

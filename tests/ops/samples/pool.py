@@ -40,6 +40,32 @@ def _vjp(op, shape, *args, **kwargs):
     return {"ember_fn": ember_fn, "torch_fn": torch_fn}
 
 
+def _vjp_at(op, x, *args, **kwargs):
+    """The VJP of ``op`` at the fixed input ``x``, as a differentiable function of the
+    cotangent (for max pooling, where the input decides where the gradient goes)."""
+
+    def ember_fn(g):
+        t = ember.tensor(x, dtype=g.dtype, requires_grad=True)
+        return ember.autograd.grad(getattr(F, op)(t, *args, **kwargs), t, g, create_graph=True)[0]
+
+    def torch_fn(g):
+        t = torch.tensor(x, dtype=g.dtype, requires_grad=True)
+        return torch.autograd.grad(getattr(TF, op)(t, *args, **kwargs), t, g, create_graph=True)[0]
+
+    return {"ember_fn": ember_fn, "torch_fn": torch_fn}
+
+
+def _ties(*shape):
+    """Floats with many ties: the first maximum of a window takes its gradient."""
+    return ints(-2, 2, *shape).astype(float)
+
+
+def _with_nan(*shape):
+    x = distinct(*shape)
+    x[0, 0, 1, 1] = x[1, 1, 2, 3] = x[1, 1, 3, 3] = float("nan")
+    return x
+
+
 def _pooled(shape, kernel_size, **kwargs):
     """Values and indices of a max pooling of distinct values, as unpooling takes them."""
     values, indices = TF.max_pool2d(
@@ -78,6 +104,21 @@ SAMPLES["max_pool1d"] = [
 SAMPLES["max_pool2d_indices"] = [
     Sample((distinct(2, 2, 7, 6),), **_indices("max_pool2d", 3, 2, 1, ceil_mode=True)),
     Sample((distinct(2, 2, 7, 7),), **_indices("max_pool2d", 2, 1, 0, 2)),
+]
+SAMPLES["max_pool2d_backward"] = [
+    # Windows that do not overlap: each writes its own positions.
+    Sample((randn(2, 3, 3, 3),), **_vjp_at("max_pool2d", distinct(2, 3, 6, 6), 2)),
+    Sample((randn(2, 3, 3, 3),), **_vjp_at("max_pool2d", _ties(2, 3, 6, 6), 2)),
+    # Overlapping windows add where they share a maximum.
+    Sample((randn(1, 2, 4, 3),), **_vjp_at("max_pool2d", _ties(1, 2, 6, 5), 3, stride=1)),
+    Sample(
+        (randn(2, 2, 3, 2),),
+        **_vjp_at("max_pool2d", distinct(2, 2, 7, 9), 3, stride=(2, 3), dilation=(1, 2)),
+    ),
+    # Padding, ceil_mode and NaN take the path through the flat indices.
+    Sample((randn(2, 2, 4, 3),), **_vjp_at("max_pool2d", distinct(2, 2, 7, 6), 3, 2, 1)),
+    Sample((randn(2, 2, 3, 4),), **_vjp_at("max_pool2d", _ties(2, 2, 5, 7), 2, ceil_mode=True)),
+    Sample((randn(2, 2, 3, 3),), **_vjp_at("max_pool2d", _with_nan(2, 2, 6, 6), 2)),
 ]
 SAMPLES["max_unpool2d"] = [
     Sample((*_pooled((2, 3, 6, 6), 2), 2)),
