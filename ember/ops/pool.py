@@ -294,25 +294,35 @@ def _max_pool_backward_forward(xp: Any, g: Any, x: Any, out: Any, **attrs: Any) 
     views, out_size, geometry = _max_pool_windows(xp, x, attrs)
     if any(lo or hi for lo, hi in _pads(x.shape[2:], out_size, geometry)):
         return _scatter_to_argmax(xp, g, x, **attrs)
-    gx = xp.zeros(x.shape, dtype=g.dtype)
-    overlap = any(
-        d * (k - 1) + 1 > s
-        for k, s, d in zip(attrs["kernel_size"], attrs["stride"], attrs["dilation"], strict=True)
+    if out.dtype.kind == "f" and xp.isnan(out).any():
+        # A window holding a NaN has no element equal to its (NaN) maximum.
+        return _scatter_to_argmax(xp, g, x, **attrs)
+    kernel, stride, dilation = attrs["kernel_size"], attrs["stride"], attrs["dilation"]
+    overlap = any(d * (k - 1) + 1 > s for k, s, d in zip(kernel, stride, dilation, strict=True))
+    # Windows that tile the input exactly write every position of the gradient.
+    tiled = not overlap and all(
+        (k == 1 or d == 1) and d * (k - 1) + 1 == s and o * s == n
+        for k, s, d, o, n in zip(kernel, stride, dilation, out_size, x.shape[2:], strict=True)
     )
-    found = xp.zeros(out.shape, dtype=bool)
-    hit = xp.empty(out.shape, dtype=bool)
-    for view, index in zip(views, _offsets(out_size, geometry), strict=True):
-        xp.equal(view, out, out=hit)
-        xp.greater(hit, found, out=hit)  # equal to the maximum, and no earlier element was
-        found |= hit
+    gx = (xp.empty if tiled else xp.zeros)(x.shape, dtype=g.dtype)
+    found = hit = None
+    last = len(views) - 1
+    for i, (view, index) in enumerate(zip(views, _offsets(out_size, geometry), strict=True)):
+        if found is None:
+            found = view == out
+            hit = found
+        else:
+            xp.equal(view, out, out=hit)
+            xp.greater(hit, found, out=hit)  # equal to the maximum, and no earlier element was
+            if i < last:
+                found |= hit
         if overlap:
             gx[index] += g * hit
         else:
             # No other window reaches these positions: write, zeros included.
             xp.multiply(g, hit, out=gx[index])
-    if not found.all():
-        # Only windows holding a NaN find no element equal to their (NaN) maximum.
-        return _scatter_to_argmax(xp, g, x, **attrs)
+        if hit is found:
+            hit = xp.empty_like(found)
     return gx
 
 

@@ -109,6 +109,8 @@ SAMPLES["max_pool2d_backward"] = [
     # Windows that do not overlap: each writes its own positions.
     Sample((randn(2, 3, 3, 3),), **_vjp_at("max_pool2d", distinct(2, 3, 6, 6), 2)),
     Sample((randn(2, 3, 3, 3),), **_vjp_at("max_pool2d", _ties(2, 3, 6, 6), 2)),
+    # The last row and column belong to no window: their gradient is zero.
+    Sample((randn(2, 2, 3, 3),), **_vjp_at("max_pool2d", distinct(2, 2, 7, 7), 2)),
     # Overlapping windows add where they share a maximum.
     Sample((randn(1, 2, 4, 3),), **_vjp_at("max_pool2d", _ties(1, 2, 6, 5), 3, stride=1)),
     Sample(
