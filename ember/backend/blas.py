@@ -7,6 +7,7 @@ its input at each kernel offset in place and add every offset's product into one
 (``ember.backend.shifts``). This module finds NumPy's BLAS (OpenBLAS in NumPy's wheels)
 and calls its ``cblas_?gemm`` with ctypes; where none is found, ``gemm`` falls back on
 ``numpy.matmul`` and ``available`` says so, so that callers can choose another method.
+``EMBER_DIRECT_BLAS=0`` (read at import) turns the direct calls off.
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ def _candidates() -> list[str]:
 
 
 def _load() -> dict[Any, tuple[Any, Any]]:
-    """``{dtype: (cblas gemm function, integer type)}`` for float32 and float64, or {}."""
+    """``{dtype: (cblas gemm function, integer type)}`` for float32 and float64, or {}
+    (also where ``EMBER_DIRECT_BLAS=0`` is set)."""
+    if os.environ.get("EMBER_DIRECT_BLAS", "1") == "0":
+        return {}
     for path in _candidates():
         try:
             lib = ctypes.CDLL(path)

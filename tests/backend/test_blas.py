@@ -1,5 +1,9 @@
 """``gemm`` on strided views, in place and adding, against ``numpy.matmul``."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -99,3 +103,30 @@ def test_gemm_refuses_an_output_that_overlaps_an_operand_or_is_read_only():
     frozen.flags.writeable = False
     with pytest.raises(ValueError, match="writeable"):
         blas.gemm(np.ones((4, 2)), np.ones((2, 4)), frozen)
+
+
+def test_the_environment_variable_turns_direct_calls_off(monkeypatch):
+    monkeypatch.setenv("EMBER_DIRECT_BLAS", "0")
+    assert blas._load() == {}
+
+
+def test_convolutions_without_direct_blas_in_a_fresh_process():
+    """With direct calls off, a wide transposed convolution takes col2im and still matches
+    the same computation with them on."""
+    code = (
+        "import numpy as np, ember, ember.nn.functional as F\n"
+        "from ember.backend import blas\n"
+        "x = ember.tensor(np.random.default_rng(0).standard_normal((2, 32, 6, 6)),"
+        " requires_grad=True)\n"
+        "w = ember.tensor(np.random.default_rng(1).standard_normal((40, 32, 3, 3)))\n"
+        "F.conv2d(x, w, stride=2, padding=1).square().sum().backward()\n"
+        "print(blas.available(np, np.float64), repr(float(x.grad.numpy().sum())))\n"
+    )
+    results = []
+    for flag in ("0", "1"):
+        env = {**os.environ, "EMBER_DIRECT_BLAS": flag}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        results.append(out.stdout.split())
+    assert results[0][0] == "False"
+    np.testing.assert_allclose(float(results[0][1]), float(results[1][1]), rtol=1e-12)
