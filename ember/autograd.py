@@ -9,6 +9,7 @@ gradients.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -205,6 +206,9 @@ def _run_backward(
     leaf_grads: dict[int, Tensor] = {}
     leaves: dict[int, Tensor] = {}
     owned = None if create_graph else set()
+    # Gradients user code has seen (the caller's, or passed to a hook, which may keep them):
+    # never taken as a leaf's .grad without a copy.
+    exposed = {id(g) for g in grad_outputs}
     roots = []
     for out, g in zip(outputs, grad_outputs, strict=True):
         if out._node is not None:
@@ -226,9 +230,11 @@ def _run_backward(
                 continue
             if node.hooks:
                 for hook in node.hooks:
+                    exposed.add(id(g))
                     replaced = hook(g)
                     if replaced is not None:
                         g = replaced
+                        exposed.add(id(g))
             if capture is not None and id(node) in capture:
                 captured[id(node)] = g
             grads = _call_vjp(node, g, retain_graph, anomaly)
@@ -246,21 +252,47 @@ def _run_backward(
         leaf = leaves[key]
         if leaf._hooks:
             for hook in leaf._hooks:
+                exposed.add(id(g))
                 replaced = hook(g)
                 if replaced is not None:
                     g = replaced
+                    exposed.add(id(g))
         if capture is not None:
             if key in capture:
                 captured[key] = g
         else:
-            _accumulate_into_leaf(leaf, g, create_graph, owned is not None and key in owned)
+            owns = owned is not None and (key in owned or (id(g) not in exposed and _sole(g)))
+            _accumulate_into_leaf(leaf, g, create_graph, owns)
     return captured
+
+
+def _references(g: Tensor) -> int:
+    return sys.getrefcount(g.data)
+
+
+# What _references counts for an array that one Tensor alone holds (measured, since the
+# count includes the interpreter's own temporary references).
+_SOLE_OWNER = _references(Tensor(numpy.empty(1)))
+
+
+def _sole(g: Tensor) -> bool:
+    """Whether ``g``'s array owns its memory and nothing but ``g`` refers to it: no view of
+    it, no other Tensor (a VJP handing one gradient to two inputs), no hook or caller
+    keeping it. Such a gradient can become ``.grad`` without a copy, as PyTorch steals a
+    gradient whose use count is 1."""
+    return (
+        _references(g) <= _SOLE_OWNER
+        and type(g.data) is numpy.ndarray
+        and g.data.base is None
+        and g.data.flags.writeable
+    )
 
 
 def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool, owned: bool) -> None:
     if leaf.grad is None:
         # .grad must own its memory (optimizers update it in place): copy arrays
-        # that came straight from a VJP, which may be views or shared.
+        # that came straight from a VJP, unless ``owned`` (this backward made them and
+        # holds the only reference).
         if create_graph:
             leaf.grad = g
         else:

@@ -194,3 +194,54 @@ def test_grad_fn_and_next_functions():
     assert y.grad_fn.name == "MulBackward"
     assert y.grad_fn.next_functions[0].name == "ExpBackward"
     assert not y.is_leaf
+
+
+# A gradient that the backward made and nothing else holds becomes .grad without a copy;
+# any other is copied, so that an optimizer updating .grad in place changes nothing else.
+def _independent(a, b):
+    return not np.shares_memory(np.asarray(a), np.asarray(b))
+
+
+def test_one_gradient_given_to_two_leaves_is_not_shared():
+    x, y = ember.ones(3, requires_grad=True), ember.ones(3, requires_grad=True)
+    (x + y).backward(ember.tensor([1.0, 2.0, 3.0]))
+    assert _independent(x.grad.data, y.grad.data)
+    x.grad.data += 10
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_the_callers_gradient_is_not_taken_as_grad():
+    x = ember.ones(3, requires_grad=True)
+    g = ember.tensor([1.0, 2.0, 3.0])
+    (x + 1).backward(g)
+    assert _independent(x.grad.data, g.data)
+
+
+def test_a_gradient_a_hook_kept_is_not_taken_as_grad():
+    x = ember.ones(3, requires_grad=True)
+    kept = []
+    x.register_hook(lambda g: kept.append(g))
+    (x * ember.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert _independent(x.grad.data, kept[0].data)
+
+
+def test_a_view_of_a_gradient_is_copied_and_a_fresh_one_is_taken():
+    w = ember.ones(3, 4, requires_grad=True)
+    x = ember.tensor(np.arange(12.0, dtype=np.float32).reshape(4, 3))
+    (x @ w).sum().backward()
+    tw = torch.ones(3, 4, requires_grad=True)
+    (torch.tensor(x.numpy()) @ tw).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), tw.grad.numpy())
+    assert w.grad.data.base is None and w.grad.data.flags.writeable
+    # Reshaping a leaf gives its gradient as a view of the upstream one: copied.
+    v = ember.ones(6, requires_grad=True)
+    v.reshape(2, 3).sum().backward()
+    assert v.grad.data.base is None
+
+
+def test_a_retained_gradient_is_not_shared_with_a_leaf():
+    x = ember.ones(3, requires_grad=True)
+    h = x + 0.0
+    h.retain_grad()
+    h.backward(ember.tensor([1.0, 2.0, 3.0]) * 1.0)
+    assert _independent(x.grad.data, h.grad.data)

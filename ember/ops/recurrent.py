@@ -335,9 +335,9 @@ def _lstm_scan_vjp(
         d_c0 = reshape(d_c[first] * act[first, 1], (batch, hidden))
     if weight_hh.requires_grad:
         h_prev = _previous(h_all, reshape(h0, (1, batch, out_size)), reverse)
-        # (h^T dz)^T: NumPy's GEMM is faster on this layout than on dz^T h.
-        flat_h = permute(reshape(h_prev, (rows, out_size)), 1, 0)
-        d_weight_hh = permute(matmul(flat_h, reshape(d_gates, (rows, 4 * hidden))), 1, 0)
+        # dz^T h lands in the weight's (4H, out_size) layout: a gradient that needs no copy.
+        flat_dz = permute(reshape(d_gates, (rows, 4 * hidden)), 1, 0)
+        d_weight_hh = matmul(flat_dz, reshape(h_prev, (rows, out_size)))
     if not weight_hr:
         return d_gates, d_h0, d_c0, d_weight_hh
     if weight_hr[0].requires_grad:
