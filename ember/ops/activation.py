@@ -24,7 +24,15 @@ from typing import Any
 from ember.backend import erf as _erf_kernel
 from ember.creation import arange
 from ember.ops.core import to_dtype
-from ember.ops.dispatch import OpRecord, apply, bind_methods, check, check_dtype, register
+from ember.ops.dispatch import (
+    OpRecord,
+    apply,
+    bind_methods,
+    check,
+    check_dtype,
+    check_same_dtype,
+    register,
+)
 from ember.ops.elementwise import eq, exp, tanh, where
 from ember.ops.reduce import sum as _sum
 from ember.ops.rules import unary_float_rule
@@ -543,13 +551,7 @@ def _gelu_backward_vjp(
 
 def _gelu_backward_rule(g: Tensor, x: Tensor, out: Tensor, *, approximate: str) -> tuple:
     for name, t in (("gradient", g), ("output", out)):
-        check_dtype(
-            t.data.dtype == x.data.dtype,
-            "{} of dtype {} does not match the input's dtype {}",
-            name,
-            t.dtype,
-            x.dtype,
-        )
+        check_same_dtype(x, t, name)
         check(
             t.shape == x.shape,
             "{} of shape {} does not match input of shape {}",

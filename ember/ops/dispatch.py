@@ -120,6 +120,17 @@ def check_dtype(cond: bool, message: str, *args: object) -> None:
         raise DTypeError(message.format(*args))
 
 
+def check_same_dtype(x: Tensor, other: Tensor, name: str) -> None:
+    """Declare that ``other``, called ``name`` in the message, has the input ``x``'s dtype."""
+    check_dtype(
+        other.data.dtype == x.data.dtype,
+        "{} of dtype {} does not match the input's dtype {}",
+        name,
+        other.dtype,
+        x.dtype,
+    )
+
+
 def op_error(op: str, message: str, cls: type = ShapeError) -> Exception:
     """An error for the user: the op, what is wrong, and the caller's ``file:line``.
 

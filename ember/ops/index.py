@@ -32,6 +32,7 @@ from ember.ops.dispatch import (
     bind_methods,
     check,
     check_dtype,
+    check_same_dtype,
     composite,
     op_error,
     register,
@@ -522,12 +523,7 @@ def _gather_vjp(g: Tensor, out: Tensor, x: Tensor, index: Tensor, *, dim: int) -
 
 def _scatter_rule(x: Tensor, index: Tensor, src: Tensor, *, dim: int) -> tuple:
     _check_along(x, index, dim)
-    check_dtype(
-        src.data.dtype == x.data.dtype,
-        "src of dtype {} does not match the input's dtype {}",
-        src.dtype,
-        x.dtype,
-    )
+    check_same_dtype(x, src, "src")
     if src.ndim:
         check(
             src.ndim == index.ndim

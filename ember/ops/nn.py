@@ -29,6 +29,7 @@ from ember.ops.dispatch import (
     apply,
     check,
     check_dtype,
+    check_same_dtype,
     composite,
     op_error,
     register,
@@ -57,19 +58,9 @@ __all__ = [
 ]
 
 
-def _same_dtype(x: Tensor, other: Tensor, name: str) -> None:
-    check_dtype(
-        other.data.dtype == x.data.dtype,
-        "{} of dtype {} does not match the input's dtype {}",
-        name,
-        other.dtype,
-        x.dtype,
-    )
-
-
 # --------------------------------------------------------------------- linear
 def _linear_rule(x: Tensor, weight: Tensor, *bias: Tensor) -> tuple:
-    _same_dtype(x, weight, "weight")
+    check_same_dtype(x, weight, "weight")
     check_dtype(x.data.dtype.kind in "fiu", "expected a numeric input, got {}", x.dtype)
     check(weight.ndim == 2, "weight must be 2-D (out_features, in_features), got {}", weight.shape)
     check(x.ndim >= 1, "input must have at least 1 dimension, got shape {}", x.shape)
@@ -83,7 +74,7 @@ def _linear_rule(x: Tensor, weight: Tensor, *bias: Tensor) -> tuple:
     )
     out_features = weight.shape[0]
     for b in bias:
-        _same_dtype(x, b, "bias")
+        check_same_dtype(x, b, "bias")
         check(
             b.shape in ((), (1,), (out_features,)),
             "bias of shape {} does not match the {} output features of weight of shape {}",
@@ -233,7 +224,7 @@ def _batch_norm_rule(
     channels = x.shape[1]
     names = ("running_mean", "running_var", "weight", "bias")
     for name, t in zip(names, (mean, var, *affine), strict=False):
-        _same_dtype(x, t, name)
+        check_same_dtype(x, t, name)
         check(
             t.shape == (channels,),
             "{} of shape {} does not match the {} channels of the input of shape {}",
@@ -342,8 +333,8 @@ def _backward_inputs_rule(g: Tensor, x: Tensor, mean: Tensor) -> None:
         g.shape,
         x.shape,
     )
-    _same_dtype(x, g, "gradient")
-    _same_dtype(x, mean, "mean")
+    check_same_dtype(x, g, "gradient")
+    check_same_dtype(x, mean, "mean")
     check(
         mean.shape == (x.shape[1],),
         "mean of shape {} does not match the {} channels of the input of shape {}",
@@ -411,7 +402,7 @@ def _coefficients_rule(sums: Tensor, invstd: Tensor, *weight: Tensor, count: int
         invstd.shape,
     )
     for name, t in (("sums", sums), *(("weight", w) for w in weight)):
-        _same_dtype(invstd, t, name)
+        check_same_dtype(invstd, t, name)
     for w in weight:
         check(w.shape == invstd.shape, "weight of shape {} for {} channels", w.shape, channels)
     return (3, channels), invstd.dtype
@@ -451,7 +442,7 @@ _batch_norm_coefficients = register(
 
 def _elemt_rule(g: Tensor, x: Tensor, mean: Tensor, coefficients: Tensor) -> tuple:
     _backward_inputs_rule(g, x, mean)
-    _same_dtype(x, coefficients, "coefficients")
+    check_same_dtype(x, coefficients, "coefficients")
     check(
         coefficients.shape == (3, x.shape[1]),
         "coefficients of shape {} are not (3, {}) for the input of shape {}",

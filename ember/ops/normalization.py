@@ -20,7 +20,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from ember.creation import ones, zeros
-from ember.ops.dispatch import OpRecord, apply, check, check_dtype, op_error, register
+from ember.ops.dispatch import (
+    OpRecord,
+    apply,
+    check,
+    check_dtype,
+    check_same_dtype,
+    op_error,
+    register,
+)
 from ember.ops.elementwise import rsqrt
 from ember.ops.reduce import mean as _mean
 from ember.ops.reduce import sum as _sum
@@ -51,13 +59,7 @@ def _check_input(x: Tensor, normalized_shape: tuple[int, ...]) -> None:
 
 def _check_parameters(x: Tensor, normalized_shape: tuple, names: tuple, params: tuple) -> None:
     for name, t in zip(names, params, strict=False):
-        check_dtype(
-            t.data.dtype == x.data.dtype,
-            "{} of dtype {} does not match the input's dtype {}",
-            name,
-            t.dtype,
-            x.dtype,
-        )
+        check_same_dtype(x, t, name)
         check(
             t.shape == normalized_shape,
             "{} of shape {} does not match normalized_shape {}",
@@ -144,12 +146,7 @@ def _layer_norm_backward_rule(
     g: Tensor, x: Tensor, *weight: Tensor, normalized_shape: tuple, eps: float
 ) -> tuple:
     _check_input(x, normalized_shape)
-    check_dtype(
-        g.data.dtype == x.data.dtype,
-        "gradient of dtype {} does not match the input's dtype {}",
-        g.dtype,
-        x.dtype,
-    )
+    check_same_dtype(x, g, "gradient")
     check(
         g.shape == x.shape,
         "gradient of shape {} does not match input of shape {}",

@@ -22,7 +22,16 @@ from typing import Any
 from ember import dtypes
 from ember.backend import get_xp
 from ember.errors import DTypeError, ShapeError
-from ember.ops.dispatch import OpRecord, apply, check, check_dtype, composite, op_error, register
+from ember.ops.dispatch import (
+    OpRecord,
+    apply,
+    check,
+    check_dtype,
+    check_same_dtype,
+    composite,
+    op_error,
+    register,
+)
 from ember.ops.index import gather
 from ember.ops.linalg import matmul
 from ember.ops.reduce import mean
@@ -336,13 +345,8 @@ def _max_pool_backward_rule(g: Tensor, x: Tensor, out: Tensor, **attrs: Any) -> 
         shape,
         x.shape,
     )
-    check_dtype(
-        g.dtype == x.dtype == out.dtype,
-        "expected one dtype, got {}, {} and {}",
-        g.dtype,
-        x.dtype,
-        out.dtype,
-    )
+    check_same_dtype(x, g, "gradient")
+    check_same_dtype(x, out, "output")
     return x.shape, x.dtype
 
 
@@ -350,10 +354,7 @@ def _max_pool_backward_vjp(
     u: Tensor, gx: Tensor, g: Tensor, x: Tensor, out: Tensor, **attrs: Any
 ) -> tuple:
     # Linear in g, constant (almost everywhere) in x: the adjoint gathers u at the argmaxes.
-    n, c = g.shape[:2]
-    indices = apply(_max_pool_indices, x, **attrs)
-    picked = gather(reshape(u, (n, c, -1)), 2, reshape(indices, (n, c, -1)))
-    return reshape(picked, g.shape), None, None
+    return _gather_at(u, apply(_max_pool_indices, x, **attrs), g.shape), None, None
 
 
 _max_pool = register(OpRecord("max_pool2d", _max_pool_forward, _max_pool_vjp, _max_pool_rule))
@@ -495,10 +496,14 @@ def _unpool_forward(
     return out.reshape(*x.shape[:2], *output_size)
 
 
+def _gather_at(g: Tensor, indices: Tensor, shape: tuple) -> Tensor:
+    """``g`` (N, C, ...) read at the flat per-plane ``indices``, as an array of ``shape``."""
+    n, c = shape[:2]
+    return reshape(gather(reshape(g, (n, c, -1)), 2, reshape(indices, (n, c, -1))), shape)
+
+
 def _unpool_vjp(g: Tensor, out: Tensor, x: Tensor, indices: Tensor, **attrs: Any) -> tuple:
-    n, c = x.shape[:2]
-    picked = gather(reshape(g, (n, c, -1)), 2, reshape(indices, (n, c, -1)))
-    return reshape(picked, x.shape), None
+    return _gather_at(g, indices, x.shape), None
 
 
 _max_unpool = register(OpRecord("max_unpool2d", _unpool_forward, _unpool_vjp, _unpool_rule))

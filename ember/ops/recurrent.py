@@ -28,6 +28,7 @@ from ember.ops.dispatch import (
     apply,
     check,
     check_dtype,
+    check_same_dtype,
     op_error,
     register,
 )
@@ -78,13 +79,7 @@ def _lstm_scan_rule(
     check_dtype(gates.dtype.is_floating_point, "expected a floating input, got {}", gates.dtype)
     named = [("h0", h0), ("c0", c0), ("weight_hh", weight_hh)]
     for name, t in named + [("weight_hr", w) for w in weight_hr]:
-        check_dtype(
-            t.data.dtype == gates.data.dtype,
-            "{} of dtype {} does not match the input's dtype {}",
-            name,
-            t.dtype,
-            gates.dtype,
-        )
+        check_same_dtype(gates, t, name)
     check(gates.ndim == 3, "input must be 3-D (L, N, 4 * hidden_size), got {}", gates.shape)
     check(c0.ndim == 2, "c0 must be 2-D (N, hidden_size), got {}", c0.shape)
     check(h0.ndim == 2, "h0 must be 2-D (N, H_out), got {}", h0.shape)
@@ -369,13 +364,7 @@ def _lstm_scan_backward_rule(
     shape, dtype = _lstm_scan_rule(gates, h0, c0, weight_hh, *weight_hr, reverse=reverse)
     for name, t in (("grad", g), ("output", out)):
         check(t.shape == shape, "{} of shape {} does not match the scan's {}", name, t.shape, shape)
-        check_dtype(
-            t.data.dtype == gates.data.dtype,
-            "{} of dtype {} does not match the input's dtype {}",
-            name,
-            t.dtype,
-            gates.dtype,
-        )
+        check_same_dtype(gates, t, name)
     return shape, dtype
 
 
